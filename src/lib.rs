@@ -1,0 +1,2 @@
+//! warroom core: records → state → figures → alerts, with the clock injected.
+pub mod simulate;

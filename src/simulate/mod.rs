@@ -1,0 +1,1 @@
+//! Campaign simulator (filled in by the simulator work).
