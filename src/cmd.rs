@@ -1,0 +1,230 @@
+//! Subcommand bodies. Each one wires the core together; no figures are
+//! computed here.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+
+use warroom::clock::{LiveClock, SystemClock, WallClock};
+use warroom::config::Config;
+use warroom::figures::Counters;
+use warroom::ingest::{self, Batch, Mode};
+use warroom::source::Input;
+use warroom::state::State;
+use warroom::summary::{write_atomic, Summary};
+use warroom::time::format_clock;
+
+use crate::{RunArgs, SimulateArgs, WatchArgs};
+
+/// The config given, or `warroom.toml` next to or above the directory.
+fn load_config(explicit: Option<&Path>, dir: &Path) -> Result<Arc<Config>> {
+    let path = match explicit {
+        Some(p) => p.to_path_buf(),
+        None => [dir.join("warroom.toml"), dir.join("..").join("warroom.toml")]
+            .into_iter()
+            .find(|p| p.is_file())
+            .with_context(|| {
+                format!(
+                    "no --config given and no warroom.toml in {} or its parent",
+                    dir.display()
+                )
+            })?,
+    };
+    Ok(Arc::new(Config::load(&path)?))
+}
+
+/// Create (truncate) the alert log so readers find it from the start.
+fn open_alert_log(path: Option<&PathBuf>) -> Result<()> {
+    if let Some(p) = path {
+        std::fs::File::create(p).with_context(|| format!("cannot create alert log {}", p.display()))?;
+    }
+    Ok(())
+}
+
+pub fn replay(args: RunArgs) -> Result<()> {
+    let a = args.common;
+    if !a.headless {
+        bail!("the screen is not built yet: run with --headless (see README)");
+    }
+    let cfg = load_config(a.config.as_deref(), &a.dir)?;
+    ingest::check_dir(&a.dir)?;
+    open_alert_log(a.alerts_out.as_ref())?;
+    let started = Instant::now();
+    let (state, stats) = ingest::replay_to_end(&a.dir, cfg)?;
+    let summary = Summary::build(&state, &stats, [0; 3]);
+    let json = summary.to_json();
+    match &a.summary_out {
+        Some(p) => write_atomic(p, &json).with_context(|| format!("cannot write {}", p.display()))?,
+        None => print!("{json}"),
+    }
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "replayed {} records ({} skipped, {} duplicates, {} late) from {} files in {:.2}s ({:.0} records/s)",
+        state.records,
+        stats.skipped(),
+        state.duplicates,
+        state.late,
+        stats.files.len(),
+        secs,
+        state.records as f64 / secs.max(1e-9)
+    );
+    for f in stats.files.iter().filter(|f| f.skipped > 0 || f.held_bytes > 0 || f.error.is_some()) {
+        eprintln!("  {}: {} skipped{}{}", f.path, f.skipped,
+            if f.held_bytes > 0 { format!(", {} bytes of an unterminated last line held", f.held_bytes) } else { String::new() },
+            f.error.as_ref().map(|e| format!(", error: {e}")).unwrap_or_default());
+        for b in &f.first_bad {
+            eprintln!("    line {}: {}", b.line, b.reason);
+        }
+    }
+    Ok(())
+}
+
+/// One status line for the headless watcher.
+fn status_line(state: &State) -> String {
+    let t: &Counters = &state.totals;
+    let pct = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{:.1}%", v * 100.0));
+    let phase = state
+        .current_phase()
+        .map_or("-".to_string(), |p| state.cfg.phases[p].name.clone());
+    format!(
+        "[{}] {} records={} skipped={} GMV={:.2} orders={} UV={} CR={} spend={:.2} ROI={} CS15s={} backlog={} stock_breaches={}",
+        if state.now == i64::MIN { "--".to_string() } else { format_clock(state.now, state.cfg.tz) },
+        phase,
+        state.records,
+        state.bad_lines,
+        t.gmv_yuan(),
+        t.orders,
+        t.stages[0],
+        pct(t.overall_conversion()),
+        t.spend_yuan(),
+        t.roi().map_or("-".to_string(), |r| format!("{r:.2}")),
+        pct(t.response_15s()),
+        t.cs_backlog(),
+        state.stock.breaches(None),
+    )
+}
+
+pub fn watch(args: WatchArgs) -> Result<()> {
+    let a = &args.common;
+    if !a.headless {
+        bail!("the screen is not built yet: run with --headless (see README)");
+    }
+    let cfg = load_config(a.config.as_deref(), &a.dir)?;
+    ingest::check_dir(&a.dir)?;
+    open_alert_log(a.alerts_out.as_ref())?;
+    let stop = Arc::new(AtomicBool::new(false));
+    install_ctrl_c(stop.clone());
+
+    let (tx, rx) = mpsc::sync_channel::<Batch>(16);
+    let reader = ingest::spawn(&a.dir, cfg.clone(), Mode::Follow, move |b| tx.send(b).is_ok());
+    if let ingest::Wakeup::Poll(why) = &reader.wakeup {
+        eprintln!("warroom: file notifications unavailable ({why}); polling every {} ms", cfg.ingest.poll_ms);
+    }
+    let wall = SystemClock;
+    let mut clock = LiveClock::new(args.rate);
+    let mut state = State::new(cfg.clone(), reader.dims.clone());
+    let summary_every = Duration::from_secs_f64(args.summary_every.max(0.2));
+    let mut last_summary = Instant::now();
+    let mut last_print = String::new();
+    let write_summary = |state: &State| -> Result<()> {
+        if let Some(p) = &a.summary_out {
+            let stats = reader.stats.read().expect("stats lock").clone();
+            write_atomic(p, &Summary::build(state, &stats, [0; 3]).to_json())
+                .with_context(|| format!("cannot write {}", p.display()))?;
+        }
+        Ok(())
+    };
+    while !stop.load(Ordering::SeqCst) {
+        match rx.recv_timeout(Duration::from_millis(200)) {
+            Ok(batch) => {
+                let now_wall = wall.wall_ms();
+                for input in &batch.inputs {
+                    if let Input::Record(r) = input {
+                        clock.observe(r.ts, now_wall);
+                    }
+                    state.apply_input(input);
+                }
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+        state.advance(clock.now(wall.wall_ms()));
+        let line = status_line(&state);
+        // Print when a figure changed (the clock alone is not news).
+        let figures = line.split_once(']').map_or("", |x| x.1);
+        if figures != last_print.split_once(']').map_or("", |x| x.1) {
+            println!("{line}");
+            last_print = line;
+        }
+        if last_summary.elapsed() >= summary_every {
+            write_summary(&state)?;
+            last_summary = Instant::now();
+        }
+    }
+    write_summary(&state)?;
+    reader.stop();
+    Ok(())
+}
+
+fn install_ctrl_c(stop: Arc<AtomicBool>) {
+    std::thread::spawn(move || {
+        let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+            return;
+        };
+        rt.block_on(async {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                stop.store(true, Ordering::SeqCst);
+            }
+        });
+    });
+}
+
+pub fn simulate(a: SimulateArgs) -> Result<()> {
+    use warroom::simulate::{run, scenarios, Pacing, SimOptions};
+    if !scenarios().contains(&a.scenario.as_str()) {
+        bail!("unknown scenario {:?}: expected one of {:?}", a.scenario, scenarios());
+    }
+    let pacing = match a.speed {
+        Some(x) if x > 0.0 && x.is_finite() => Pacing::Speed(x),
+        Some(x) => bail!("--speed {x}: expected a positive factor"),
+        None => Pacing::Instant,
+    };
+    if !(a.scale > 0.0 && a.scale.is_finite()) {
+        bail!("--scale {}: expected a positive factor", a.scale);
+    }
+    let started = Instant::now();
+    let report = run(&SimOptions {
+        out: a.out.clone(),
+        seed: a.seed,
+        scenario: a.scenario.clone(),
+        pacing,
+        scale: a.scale,
+        with_baseline: !a.no_baseline,
+        bad_lines: a.bad_lines,
+    })?;
+    eprintln!(
+        "wrote {} records ({:.1} MB, {} incidents) in {:.1}s\n  recording: {}\n  config:    {}\n  truth:     {}",
+        report.records,
+        report.bytes as f64 / 1e6,
+        report.incidents,
+        started.elapsed().as_secs_f64(),
+        report.campaign_dir.display(),
+        report.config_path.display(),
+        report.truth_path.display()
+    );
+    Ok(())
+}
+
+pub fn check_config(file: &Path) -> Result<()> {
+    let cfg = Config::load(file)?;
+    print!("{}", cfg.to_toml());
+    if let Some(b) = &cfg.baseline {
+        if !b.path.is_dir() {
+            eprintln!("warning: baseline directory {} does not exist", b.path.display());
+        }
+    }
+    Ok(())
+}

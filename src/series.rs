@@ -1,0 +1,274 @@
+//! Figures in time buckets (default one minute), site-wide and by channel,
+//! category and budget line, for the panels, the alert rules and drill-down.
+//! Memory is bounded by a byte budget: when it is exceeded the oldest
+//! buckets fall off (totals and phase figures keep everything).
+
+use std::collections::BTreeMap;
+
+use crate::dims::DimId;
+use crate::figures::Counters;
+use crate::record::{Body, Money, Record};
+use crate::time::{bucket_start, Millis};
+
+/// Default byte budget of the series.
+pub const DEFAULT_SERIES_BUDGET: usize = 96 << 20;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct MetricAgg {
+    pub count: u64,
+    pub sum: f64,
+    pub min: f64,
+    pub max: f64,
+    pub last: f64,
+}
+
+impl MetricAgg {
+    pub fn add(&mut self, v: f64) {
+        if self.count == 0 {
+            self.min = v;
+            self.max = v;
+        } else {
+            self.min = self.min.min(v);
+            self.max = self.max.max(v);
+        }
+        self.count += 1;
+        self.sum += v;
+        self.last = v;
+    }
+
+    pub fn mean(&self) -> Option<f64> {
+        (self.count > 0).then(|| self.sum / self.count as f64)
+    }
+}
+
+/// A sparse map from a dimension id to a value, sorted by id. Few entries
+/// per bucket, so a sorted Vec beats a hash map in size and speed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Sparse<T>(pub Vec<(DimId, T)>);
+
+impl<T: Default> Sparse<T> {
+    pub fn entry(&mut self, id: DimId) -> (&mut T, bool) {
+        match self.0.binary_search_by_key(&id, |(k, _)| *k) {
+            Ok(i) => (&mut self.0[i].1, false),
+            Err(i) => {
+                self.0.insert(i, (id, T::default()));
+                (&mut self.0[i].1, true)
+            }
+        }
+    }
+
+    pub fn get(&self, id: DimId) -> Option<&T> {
+        self.0
+            .binary_search_by_key(&id, |(k, _)| *k)
+            .ok()
+            .map(|i| &self.0[i].1)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &(DimId, T)> {
+        self.0.iter()
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Bucket {
+    pub total: Counters,
+    pub by_channel: Sparse<Counters>,
+    pub by_category: Sparse<Counters>,
+    pub spend_by_item: Sparse<Money>,
+    pub metrics: Sparse<MetricAgg>,
+    /// Records per kind (feed health), and skipped lines read in this bucket.
+    pub by_kind: [u32; 6],
+    pub bad_lines: u32,
+}
+
+impl Bucket {
+    fn entries(&self) -> usize {
+        1 + self.by_channel.0.len() + self.by_category.0.len()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Series {
+    width: Millis,
+    max_buckets: usize,
+    budget_bytes: usize,
+    buckets: BTreeMap<Millis, Bucket>,
+    bytes: usize,
+    /// Records too old for the retained window (still in the totals).
+    pub dropped_records: u64,
+}
+
+const COUNTERS_BYTES: usize = std::mem::size_of::<(DimId, Counters)>();
+const BUCKET_BYTES: usize = std::mem::size_of::<Bucket>() + 64;
+
+impl Series {
+    pub fn new(width: Millis, max_buckets: usize, budget_bytes: usize) -> Series {
+        Series {
+            width,
+            max_buckets,
+            budget_bytes,
+            buckets: BTreeMap::new(),
+            bytes: 0,
+            dropped_records: 0,
+        }
+    }
+
+    pub fn width(&self) -> Millis {
+        self.width
+    }
+
+    /// Add a record to its bucket; `tags` as for `Counters::add`.
+    pub fn add(&mut self, rec: &Record, tags: u64) {
+        let start = bucket_start(rec.ts, self.width);
+        if self.is_full() {
+            if let Some((&oldest, _)) = self.buckets.first_key_value() {
+                if start < oldest {
+                    self.dropped_records += 1;
+                    return;
+                }
+            }
+        }
+        let bucket = match self.buckets.get_mut(&start) {
+            Some(b) => b,
+            None => {
+                self.bytes += BUCKET_BYTES;
+                self.buckets.entry(start).or_default()
+            }
+        };
+        let before = bucket.entries();
+        bucket.total.add(rec, tags);
+        bucket.by_kind[rec.kind() as usize] += 1;
+        if rec.channel != 0 {
+            bucket.by_channel.entry(rec.channel).0.add(rec, tags);
+        }
+        if rec.category != 0 {
+            bucket.by_category.entry(rec.category).0.add(rec, tags);
+        }
+        match &rec.body {
+            Body::Spend { item, amount } => *bucket.spend_by_item.entry(*item).0 += amount,
+            Body::Metric { name, value } => {
+                let (agg, new) = bucket.metrics.entry(*name);
+                agg.add(*value);
+                if new {
+                    self.bytes += std::mem::size_of::<(DimId, MetricAgg)>();
+                }
+            }
+            _ => {}
+        }
+        self.bytes += (bucket.entries() - before) * COUNTERS_BYTES;
+        self.evict();
+    }
+
+    /// Count a skipped line in the bucket of `now`.
+    pub fn add_bad_line(&mut self, now: Millis) {
+        if now == Millis::MIN {
+            return;
+        }
+        let start = bucket_start(now, self.width);
+        if let Some(b) = self.buckets.get_mut(&start) {
+            b.bad_lines += 1;
+        }
+    }
+
+    fn is_full(&self) -> bool {
+        self.buckets.len() >= self.max_buckets || self.bytes >= self.budget_bytes
+    }
+
+    fn evict(&mut self) {
+        while self.buckets.len() > self.max_buckets || self.bytes > self.budget_bytes {
+            let Some((_, b)) = self.buckets.pop_first() else {
+                break;
+            };
+            self.bytes = self.bytes.saturating_sub(
+                BUCKET_BYTES
+                    + b.entries().saturating_sub(1) * COUNTERS_BYTES
+                    + b.metrics.0.len() * std::mem::size_of::<(DimId, MetricAgg)>(),
+            );
+        }
+    }
+
+    pub fn get(&self, start: Millis) -> Option<&Bucket> {
+        self.buckets.get(&start)
+    }
+
+    /// Buckets whose start lies in `[from, to)`, oldest first.
+    pub fn range(&self, from: Millis, to: Millis) -> impl DoubleEndedIterator<Item = (&Millis, &Bucket)> {
+        self.buckets.range(from..to.max(from))
+    }
+
+    pub fn len(&self) -> usize {
+        self.buckets.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.buckets.is_empty()
+    }
+
+    pub fn approx_bytes(&self) -> usize {
+        self.bytes
+    }
+
+    pub fn first_start(&self) -> Option<Millis> {
+        self.buckets.first_key_value().map(|(k, _)| *k)
+    }
+
+    pub fn last_start(&self) -> Option<Millis> {
+        self.buckets.last_key_value().map(|(k, _)| *k)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::Stage;
+
+    fn visit(ts: Millis, channel: DimId) -> Record {
+        Record {
+            ts,
+            file: 0,
+            late: false,
+            channel,
+            category: 0,
+            body: Body::Traffic {
+                stage: Stage::Visit,
+                count: 2,
+            },
+        }
+    }
+
+    #[test]
+    fn buckets_by_time_and_channel() {
+        let mut s = Series::new(60_000, 100, usize::MAX);
+        s.add(&visit(1_000, 3), 0);
+        s.add(&visit(59_999, 3), 0);
+        s.add(&visit(60_000, 4), 0);
+        assert_eq!(s.len(), 2);
+        let b0 = s.get(0).unwrap();
+        assert_eq!(b0.total.stages[0], 4);
+        assert_eq!(b0.by_channel.get(3).unwrap().stages[0], 4);
+        assert!(b0.by_channel.get(4).is_none());
+    }
+
+    #[test]
+    fn retention_drops_oldest_and_counts_too_old_records() {
+        let mut s = Series::new(60_000, 3, usize::MAX);
+        for m in 0..5 {
+            s.add(&visit(m * 60_000, 1), 0);
+        }
+        assert_eq!(s.len(), 3);
+        assert_eq!(s.first_start(), Some(2 * 60_000));
+        s.add(&visit(0, 1), 0);
+        assert_eq!(s.dropped_records, 1);
+        assert_eq!(s.len(), 3);
+    }
+
+    #[test]
+    fn byte_budget_bounds_memory_whatever_the_span() {
+        let mut s = Series::new(60_000, usize::MAX, 1 << 20);
+        for m in 0..100_000 {
+            s.add(&visit(m * 60_000, (m % 50) as DimId + 2), 0);
+        }
+        assert!(s.approx_bytes() <= 1 << 20);
+        assert!(s.len() > 100);
+    }
+}
