@@ -56,7 +56,11 @@ pub struct LiveClock {
 impl LiveClock {
     pub fn new(rate: f64) -> LiveClock {
         LiveClock {
-            rate: if rate.is_finite() && rate > 0.0 { rate } else { 1.0 },
+            rate: if rate.is_finite() && rate > 0.0 {
+                rate
+            } else {
+                1.0
+            },
             anchor: None,
         }
     }

@@ -23,15 +23,18 @@ use crate::{RunArgs, SimulateArgs, WatchArgs};
 fn load_config(explicit: Option<&Path>, dir: &Path) -> Result<Arc<Config>> {
     let path = match explicit {
         Some(p) => p.to_path_buf(),
-        None => [dir.join("warroom.toml"), dir.join("..").join("warroom.toml")]
-            .into_iter()
-            .find(|p| p.is_file())
-            .with_context(|| {
-                format!(
-                    "no --config given and no warroom.toml in {} or its parent",
-                    dir.display()
-                )
-            })?,
+        None => [
+            dir.join("warroom.toml"),
+            dir.join("..").join("warroom.toml"),
+        ]
+        .into_iter()
+        .find(|p| p.is_file())
+        .with_context(|| {
+            format!(
+                "no --config given and no warroom.toml in {} or its parent",
+                dir.display()
+            )
+        })?,
     };
     Ok(Arc::new(Config::load(&path)?))
 }
@@ -39,7 +42,8 @@ fn load_config(explicit: Option<&Path>, dir: &Path) -> Result<Arc<Config>> {
 /// Create (truncate) the alert log so readers find it from the start.
 fn open_alert_log(path: Option<&PathBuf>) -> Result<()> {
     if let Some(p) = path {
-        std::fs::File::create(p).with_context(|| format!("cannot create alert log {}", p.display()))?;
+        std::fs::File::create(p)
+            .with_context(|| format!("cannot create alert log {}", p.display()))?;
     }
     Ok(())
 }
@@ -57,7 +61,9 @@ pub fn replay(args: RunArgs) -> Result<()> {
     let summary = Summary::build(&state, &stats, [0; 3]);
     let json = summary.to_json();
     match &a.summary_out {
-        Some(p) => write_atomic(p, &json).with_context(|| format!("cannot write {}", p.display()))?,
+        Some(p) => {
+            write_atomic(p, &json).with_context(|| format!("cannot write {}", p.display()))?
+        }
         None => print!("{json}"),
     }
     let secs = started.elapsed().as_secs_f64();
@@ -71,10 +77,25 @@ pub fn replay(args: RunArgs) -> Result<()> {
         secs,
         state.records as f64 / secs.max(1e-9)
     );
-    for f in stats.files.iter().filter(|f| f.skipped > 0 || f.held_bytes > 0 || f.error.is_some()) {
-        eprintln!("  {}: {} skipped{}{}", f.path, f.skipped,
-            if f.held_bytes > 0 { format!(", {} bytes of an unterminated last line held", f.held_bytes) } else { String::new() },
-            f.error.as_ref().map(|e| format!(", error: {e}")).unwrap_or_default());
+    for f in stats
+        .files
+        .iter()
+        .filter(|f| f.skipped > 0 || f.held_bytes > 0 || f.error.is_some())
+    {
+        eprintln!(
+            "  {}: {} skipped{}{}",
+            f.path,
+            f.skipped,
+            if f.held_bytes > 0 {
+                format!(", {} bytes of an unterminated last line held", f.held_bytes)
+            } else {
+                String::new()
+            },
+            f.error
+                .as_ref()
+                .map(|e| format!(", error: {e}"))
+                .unwrap_or_default()
+        );
         for b in &f.first_bad {
             eprintln!("    line {}: {}", b.line, b.reason);
         }
@@ -119,9 +140,14 @@ pub fn watch(args: WatchArgs) -> Result<()> {
     install_ctrl_c(stop.clone());
 
     let (tx, rx) = mpsc::sync_channel::<Batch>(16);
-    let reader = ingest::spawn(&a.dir, cfg.clone(), Mode::Follow, move |b| tx.send(b).is_ok());
+    let reader = ingest::spawn(&a.dir, cfg.clone(), Mode::Follow, move |b| {
+        tx.send(b).is_ok()
+    });
     if let ingest::Wakeup::Poll(why) = &reader.wakeup {
-        eprintln!("warroom: file notifications unavailable ({why}); polling every {} ms", cfg.ingest.poll_ms);
+        eprintln!(
+            "warroom: file notifications unavailable ({why}); polling every {} ms",
+            cfg.ingest.poll_ms
+        );
     }
     let wall = SystemClock;
     let mut clock = LiveClock::new(args.rate);
@@ -171,7 +197,10 @@ pub fn watch(args: WatchArgs) -> Result<()> {
 
 fn install_ctrl_c(stop: Arc<AtomicBool>) {
     std::thread::spawn(move || {
-        let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+        let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        else {
             return;
         };
         rt.block_on(async {
@@ -185,7 +214,11 @@ fn install_ctrl_c(stop: Arc<AtomicBool>) {
 pub fn simulate(a: SimulateArgs) -> Result<()> {
     use warroom::simulate::{run, scenarios, Pacing, SimOptions};
     if !scenarios().contains(&a.scenario.as_str()) {
-        bail!("unknown scenario {:?}: expected one of {:?}", a.scenario, scenarios());
+        bail!(
+            "unknown scenario {:?}: expected one of {:?}",
+            a.scenario,
+            scenarios()
+        );
     }
     let pacing = match a.speed {
         Some(x) if x > 0.0 && x.is_finite() => Pacing::Speed(x),
@@ -223,7 +256,10 @@ pub fn check_config(file: &Path) -> Result<()> {
     print!("{}", cfg.to_toml());
     if let Some(b) = &cfg.baseline {
         if !b.path.is_dir() {
-            eprintln!("warning: baseline directory {} does not exist", b.path.display());
+            eprintln!(
+                "warning: baseline directory {} does not exist",
+                b.path.display()
+            );
         }
     }
     Ok(())

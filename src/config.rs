@@ -261,9 +261,7 @@ impl Config {
     /// Parse config text; `origin` names it in errors, `base` resolves paths.
     pub fn parse(text: &str, origin: &str, base: Option<&Path>) -> Result<Config, ConfigError> {
         let locate = |span: Option<Range<usize>>, message: String| {
-            let (line, column) = span
-                .map(|s| line_col(text, s.start))
-                .unwrap_or((1, 1));
+            let (line, column) = span.map(|s| line_col(text, s.start)).unwrap_or((1, 1));
             ConfigError {
                 file: origin.to_string(),
                 line,
@@ -342,13 +340,17 @@ impl Config {
 
         let budget = match raw.budget {
             None => Budget {
-                phase_shares: phases.iter().map(|p| p.kind.default_budget_share()).collect(),
+                phase_shares: phases
+                    .iter()
+                    .map(|p| p.kind.default_budget_share())
+                    .collect(),
                 ..Budget::default()
             },
             Some(b) => {
                 for (key, share) in &b.phases {
                     let known = phases.iter().any(|p| {
-                        p.name == *key || PhaseKind::from_name(key) == p.kind && p.kind != PhaseKind::Other
+                        p.name == *key
+                            || PhaseKind::from_name(key) == p.kind && p.kind != PhaseKind::Other
                     });
                     if !known {
                         return Err(locate(
@@ -359,7 +361,9 @@ impl Config {
                     if !(0.0..=1.0).contains(share.get_ref()) {
                         return Err(locate(
                             Some(share.span()),
-                            format!("budget share for {key:?}: expected a fraction between 0 and 1"),
+                            format!(
+                                "budget share for {key:?}: expected a fraction between 0 and 1"
+                            ),
                         ));
                     }
                 }
@@ -371,7 +375,10 @@ impl Config {
                             .or_else(|| {
                                 b.phases
                                     .iter()
-                                    .find(|(k, _)| PhaseKind::from_name(k) == p.kind && p.kind != PhaseKind::Other)
+                                    .find(|(k, _)| {
+                                        PhaseKind::from_name(k) == p.kind
+                                            && p.kind != PhaseKind::Other
+                                    })
                                     .map(|(_, v)| v)
                             })
                             .map(|s| *s.get_ref())

@@ -113,7 +113,8 @@ pub struct Dims {
 impl Dims {
     pub fn new(cfg: &crate::config::IngestConfig) -> Dims {
         let tag_cap = cfg.max_tags.min(MAX_TAG_ID - 1);
-        let tag = Interner::with_values(tag_cap.saturating_sub(4), &["投诉", "退款", "差评", "物流"]);
+        let tag =
+            Interner::with_values(tag_cap.saturating_sub(4), &["投诉", "退款", "差评", "物流"]);
         debug_assert_eq!(tag.get("投诉"), Some(TAG_COMPLAINT));
         Dims {
             channel: Interner::new(cfg.max_channels),

@@ -105,7 +105,10 @@ pub fn spawn(
                 }
                 let progress = source.read_some(&mut out);
                 let caught_up = progress == Progress::CaughtUp;
-                if out.len() >= BATCH || (caught_up && !out.is_empty()) || (caught_up && mode == Mode::Replay) {
+                if out.len() >= BATCH
+                    || (caught_up && !out.is_empty())
+                    || (caught_up && mode == Mode::Replay)
+                {
                     let batch = Batch {
                         inputs: std::mem::replace(&mut out, Vec::with_capacity(BATCH)),
                         caught_up,
@@ -206,7 +209,10 @@ pub fn check_dir(dir: &Path) -> anyhow::Result<PathBuf> {
     let meta = std::fs::metadata(dir)
         .map_err(|e| anyhow::anyhow!("cannot read recording directory {}: {e}", dir.display()))?;
     if !meta.is_dir() {
-        anyhow::bail!("{} is not a directory (a recording is a directory of .jsonl/.csv files)", dir.display());
+        anyhow::bail!(
+            "{} is not a directory (a recording is a directory of .jsonl/.csv files)",
+            dir.display()
+        );
     }
     Ok(dir.to_path_buf())
 }

@@ -9,7 +9,11 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "warroom", version, about = "Terminal war room for e-commerce promotions (大促): live panels, tiered alerts, replay")]
+#[command(
+    name = "warroom",
+    version,
+    about = "Terminal war room for e-commerce promotions (大促): live panels, tiered alerts, replay"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -233,7 +233,10 @@ impl Field {
 /// Is this path an input of a recording? (`.jsonl`, `.ndjson`, `.csv`)
 pub fn is_input_file(path: &Path) -> bool {
     matches!(
-        path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref(),
+        path.extension()
+            .and_then(|e| e.to_str())
+            .map(|e| e.to_ascii_lowercase())
+            .as_deref(),
         Some("jsonl" | "ndjson" | "csv")
     )
 }
@@ -249,6 +252,9 @@ pub struct LineParser {
     last_ts: Millis,
     fields: Vec<(usize, usize)>,
     field_buf: Vec<u8>,
+    line_buf: Vec<u8>,
+    ends: Vec<usize>,
+    csv: csv_core::Reader,
 }
 
 impl LineParser {
@@ -258,7 +264,11 @@ impl LineParser {
             .and_then(|e| e.to_str())
             .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
         LineParser {
-            layout: if is_csv { Layout::CsvHeader } else { Layout::Jsonl },
+            layout: if is_csv {
+                Layout::CsvHeader
+            } else {
+                Layout::Jsonl
+            },
             is_csv,
             stem: path
                 .file_stem()
@@ -270,6 +280,9 @@ impl LineParser {
             last_ts: 0,
             fields: Vec::new(),
             field_buf: Vec::new(),
+            line_buf: Vec::new(),
+            ends: Vec::new(),
+            csv: csv_core::Reader::new(),
         }
     }
 
@@ -339,47 +352,47 @@ impl LineParser {
 
     /// Split a CSV line into `self.fields` (ranges into `self.field_buf`).
     fn split_csv(&mut self, line: &[u8]) -> Result<(), String> {
-        let mut reader = csv_core::Reader::new();
+        // Building a csv-core reader is costly (a DFA): keep one per file.
+        self.csv.reset();
+        self.line_buf.clear();
+        self.line_buf.extend_from_slice(line);
+        self.line_buf.push(b'\n');
         self.field_buf.clear();
         self.field_buf.resize(line.len() + 1, 0);
-        let mut ends = vec![0usize; 64];
-        let (mut input, mut out_pos, mut n_ends) = (line, 0usize, 0usize);
+        if self.ends.len() < 64 {
+            self.ends.resize(64, 0);
+        }
+        let (mut pos, mut out_pos, mut n_ends) = (0usize, 0usize, 0usize);
         loop {
-            let (res, nin, nout, nend) =
-                reader.read_record(input, &mut self.field_buf[out_pos..], &mut ends[n_ends..]);
-            input = &input[nin..];
+            let (res, nin, nout, nend) = self.csv.read_record(
+                &self.line_buf[pos..],
+                &mut self.field_buf[out_pos..],
+                &mut self.ends[n_ends..],
+            );
+            pos += nin;
             out_pos += nout;
             n_ends += nend;
             match res {
-                csv_core::ReadRecordResult::InputEmpty => {
-                    if input.is_empty() {
-                        // Finish the record: feed end of input.
-                        let (res, _, _, nend) =
-                            reader.read_record(&[], &mut self.field_buf[out_pos..], &mut ends[n_ends..]);
-                        n_ends += nend;
-                        if matches!(res, csv_core::ReadRecordResult::Record) {
-                            break;
-                        }
-                        return Err("unterminated CSV row".into());
-                    }
+                csv_core::ReadRecordResult::Record => break,
+                csv_core::ReadRecordResult::InputEmpty | csv_core::ReadRecordResult::End => {
+                    return Err("unterminated quoted CSV field".into());
                 }
                 csv_core::ReadRecordResult::OutputFull => {
                     let len = self.field_buf.len();
                     self.field_buf.resize(len * 2, 0);
                 }
                 csv_core::ReadRecordResult::OutputEndsFull => {
-                    if ends.len() >= 1024 {
+                    if self.ends.len() >= 1024 {
                         return Err("too many CSV columns".into());
                     }
-                    let len = ends.len();
-                    ends.resize(len * 2, 0);
+                    let len = self.ends.len();
+                    self.ends.resize(len * 2, 0);
                 }
-                csv_core::ReadRecordResult::Record | csv_core::ReadRecordResult::End => break,
             }
         }
         self.fields.clear();
         let mut start = 0;
-        for &end in &ends[..n_ends] {
+        for &end in &self.ends[..n_ends] {
             self.fields.push((start, end));
             start = end;
         }
@@ -404,7 +417,9 @@ impl LineParser {
                 }
                 raw.kind = own("metric");
                 raw.name = own(&self.stem);
-                raw.ts = self.cell(0).map(|t| RawTs::Text(Str(Cow::Owned(t.to_owned()))));
+                raw.ts = self
+                    .cell(0)
+                    .map(|t| RawTs::Text(Str(Cow::Owned(t.to_owned()))));
                 raw.value = Some(num(self.cell(1), "value")?.ok_or("missing value")?);
             }
             Layout::Csv(columns) => {
@@ -426,7 +441,10 @@ impl LineParser {
                         Field::Category => raw.category = own(v),
                         Field::Stage => raw.stage = own(v),
                         Field::Count => {
-                            raw.count = Some(v.parse().map_err(|_| format!("count {v:?}: expected an integer ≥ 0"))?)
+                            raw.count = Some(
+                                v.parse()
+                                    .map_err(|_| format!("count {v:?}: expected an integer ≥ 0"))?,
+                            )
                         }
                         Field::OrderId => raw.order_id = own(v),
                         Field::Amount => raw.amount = num(Some(v), "amount")?,
@@ -436,7 +454,9 @@ impl LineParser {
                         Field::Session => raw.session = own(v),
                         Field::Event => raw.event = own(v),
                         Field::WaitS => raw.wait_s = num(Some(v), "wait_s")?,
-                        Field::FirstContact => raw.first_contact = Some(boolean(v, "first_contact")?),
+                        Field::FirstContact => {
+                            raw.first_contact = Some(boolean(v, "first_contact")?)
+                        }
                         Field::Score => raw.score = num(Some(v), "score")?,
                         Field::Tags => {
                             raw.tags = Some(
@@ -469,8 +489,9 @@ impl LineParser {
                 if t == self.last_ts_text {
                     return Ok(self.last_ts);
                 }
-                let ms = parse_ts_str(t, self.tz)
-                    .ok_or_else(|| format!("ts {t:?}: expected RFC 3339, \"YYYY-MM-DD HH:MM:SS\" or epoch ms"))?;
+                let ms = parse_ts_str(t, self.tz).ok_or_else(|| {
+                    format!("ts {t:?}: expected RFC 3339, \"YYYY-MM-DD HH:MM:SS\" or epoch ms")
+                })?;
                 self.last_ts_text.clear();
                 self.last_ts_text.push_str(t);
                 self.last_ts = ms;
@@ -480,13 +501,13 @@ impl LineParser {
     }
 
     fn validate(&mut self, raw: Raw, dims: &mut Dims) -> Parsed {
-        match self.to_record(raw, dims) {
+        match self.build_record(raw, dims) {
             Ok(r) => Parsed::Record(r),
             Err(e) => Parsed::Bad(e),
         }
     }
 
-    fn to_record(&mut self, raw: Raw, dims: &mut Dims) -> Result<Record, String> {
+    fn build_record(&mut self, raw: Raw, dims: &mut Dims) -> Result<Record, String> {
         let ts = self.timestamp(raw.ts.as_ref().ok_or("missing ts")?)?;
         let kind_text = s(&raw.kind).ok_or("missing kind")?;
         let kind = Kind::parse(kind_text).ok_or_else(|| format!("unknown kind {kind_text:?}"))?;
@@ -499,7 +520,9 @@ impl LineParser {
         let amount = |v: Option<f64>| -> Result<i64, String> {
             match v {
                 None => Err(format!("{} record without `amount`", kind.key())),
-                Some(a) if !a.is_finite() || a < 0.0 => Err(format!("amount {a}: expected a number ≥ 0")),
+                Some(a) if !a.is_finite() || a < 0.0 => {
+                    Err(format!("amount {a}: expected a number ≥ 0"))
+                }
                 Some(a) if a > 1e13 => Err(format!("amount {a}: out of range")),
                 Some(a) => Ok(money_from_yuan(a)),
             }
@@ -525,7 +548,9 @@ impl LineParser {
                     None => Customer::Unknown,
                     Some("new") => Customer::New,
                     Some("returning") => Customer::Returning,
-                    Some(other) => return Err(format!("customer {other:?}: expected new|returning")),
+                    Some(other) => {
+                        return Err(format!("customer {other:?}: expected new|returning"))
+                    }
                 };
                 let mut key_text = Vec::with_capacity(id.len() + 2);
                 key_text.extend_from_slice(id.as_bytes());
@@ -617,8 +642,10 @@ impl LineParser {
                 })
             })
         };
-        let channel: DimId = dim(&raw.channel, "channel").map_or(0, |c| dims.channel.intern(c.trim()));
-        let category: DimId = dim(&raw.category, "category").map_or(0, |c| dims.category.intern(c.trim()));
+        let channel: DimId =
+            dim(&raw.channel, "channel").map_or(0, |c| dims.channel.intern(c.trim()));
+        let category: DimId =
+            dim(&raw.category, "category").map_or(0, |c| dims.category.intern(c.trim()));
         Ok(Record {
             ts,
             file: 0,
@@ -634,8 +661,14 @@ fn trim_line(line: &[u8]) -> &[u8] {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     // A UTF-8 byte-order mark at the start of a file.
     let line = line.strip_prefix(b"\xef\xbb\xbf").unwrap_or(line);
-    let start = line.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(line.len());
-    let end = line.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(start, |e| e + 1);
+    let start = line
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(line.len());
+    let end = line
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(start, |e| e + 1);
     &line[start..end]
 }
 
@@ -652,7 +685,8 @@ fn num(v: Option<&str>, name: &str) -> Result<Option<f64>, String> {
 }
 
 fn int(v: &str, name: &str) -> Result<i64, String> {
-    v.parse().map_err(|_| format!("{name} {v:?}: expected an integer"))
+    v.parse()
+        .map_err(|_| format!("{name} {v:?}: expected an integer"))
 }
 
 fn boolean(v: &str, name: &str) -> Result<bool, String> {
@@ -702,11 +736,25 @@ mod tests {
         );
         assert!(bad.is_empty(), "{bad:?}");
         assert_eq!(recs.len(), 7);
-        assert_eq!(recs[0].body, Body::Traffic { stage: Stage::Visit, count: 1840 });
+        assert_eq!(
+            recs[0].body,
+            Body::Traffic {
+                stage: Stage::Visit,
+                count: 1840
+            }
+        );
         assert_eq!(dims.channel.name(recs[0].channel), "搜索");
         match &recs[1].body {
-            Body::Order { amount, refunded, customer, .. } => {
-                assert_eq!((*amount, *refunded, *customer), (3_290_000, false, Customer::New))
+            Body::Order {
+                amount,
+                refunded,
+                customer,
+                ..
+            } => {
+                assert_eq!(
+                    (*amount, *refunded, *customer),
+                    (3_290_000, false, Customer::New)
+                )
             }
             other => panic!("{other:?}"),
         }
@@ -721,38 +769,106 @@ mod tests {
     fn escaped_strings_and_unknown_fields_are_fine() {
         let (recs, bad, dims) = one(
             "x.ndjson",
-            &[r#"{"ts":"2026-11-11T20:00:00+08:00","kind":"traffic","stage":"view","channel":"\u641c\u7d22","extra":{"a":[1,2]}}"#],
+            &[
+                r#"{"ts":"2026-11-11T20:00:00+08:00","kind":"traffic","stage":"view","channel":"\u641c\u7d22","extra":{"a":[1,2]}}"#,
+            ],
         );
         assert!(bad.is_empty(), "{bad:?}");
         assert_eq!(dims.channel.name(recs[0].channel), "搜索");
-        assert_eq!(recs[0].body, Body::Traffic { stage: Stage::View, count: 1 });
+        assert_eq!(
+            recs[0].body,
+            Body::Traffic {
+                stage: Stage::View,
+                count: 1
+            }
+        );
     }
 
     #[test]
     fn every_bad_input_case_is_a_reasoned_skip() {
         let cases = [
             ("{not json", "invalid JSON"),
-            (r#"{"ts":"2026-11-11T20:00:00+08:00","kind":"refund"}"#, "unknown kind"),
+            (
+                r#"{"ts":"2026-11-11T20:00:00+08:00","kind":"refund"}"#,
+                "unknown kind",
+            ),
             (r#"{"kind":"traffic","stage":"visit"}"#, "missing ts"),
-            (r#"{"ts":"2026-11-11T20:00:00+08:00","stage":"visit"}"#, "missing kind"),
-            (r#"{"ts":"yesterday","kind":"traffic","stage":"visit"}"#, "ts"),
-            (r#"{"ts":"2026-11-11T20:00:00+08:00","kind":"traffic"}"#, "without `stage`"),
-            (r#"{"ts":"2026-11-11T20:00:00+08:00","kind":"traffic","stage":"buy"}"#, "stage"),
-            (r#"{"ts":"2026-11-11T20:00:00+08:00","kind":"traffic","stage":"visit","count":-3}"#, "invalid JSON"),
-            (r#"{"ts":"2026-11-11T20:00:00+08:00","kind":"traffic","stage":"visit","count":"7"}"#, "invalid JSON"),
-            (r#"{"ts":"2026-11-11T20:00:00+08:00","kind":"order","amount":5}"#, "order_id"),
-            (r#"{"ts":"2026-11-11T20:00:00+08:00","kind":"order","order_id":"O1","amount":-5}"#, "amount"),
-            (r#"{"ts":"2026-11-11T20:00:00+08:00","kind":"order","order_id":"O1"}"#, "amount"),
-            (r#"{"ts":"2026-11-11T20:00:00+08:00","kind":"order","order_id":"O1","amount":5,"status":"lost"}"#, "status"),
-            (r#"{"ts":"2026-11-11T20:00:00+08:00","kind":"spend","amount":5}"#, "item"),
-            (r#"{"ts":"2026-11-11T20:00:00+08:00","kind":"cs","session":"S","event":"close"}"#, "event"),
-            (r#"{"ts":"2026-11-11T20:00:00+08:00","kind":"cs","session":"S","event":"rate","score":9}"#, "score"),
-            (r#"{"ts":"2026-11-11T20:00:00+08:00","kind":"cs","session":"S","event":"first_reply","wait_s":-1}"#, "wait_s"),
-            (r#"{"ts":"2026-11-11T20:00:00+08:00","kind":"cs","session":"S","event":"open","tags":"投诉"}"#, "invalid JSON"),
-            (r#"{"ts":"2026-11-11T20:00:00+08:00","kind":"stock","sku":"A","on_hand":-1}"#, "on_hand"),
-            (r#"{"ts":"2026-11-11T20:00:00+08:00","kind":"stock","sku":"A","on_hand":1.5}"#, "invalid JSON"),
-            (r#"{"ts":"2026-11-11T20:00:00+08:00","kind":"metric","name":"cpc"}"#, "value"),
-            (r#"{"ts":"2026-11-11T20:00:00+08:00","kind":"metric","name":"cpc","value":1,"dims":[1]}"#, "invalid JSON"),
+            (
+                r#"{"ts":"2026-11-11T20:00:00+08:00","stage":"visit"}"#,
+                "missing kind",
+            ),
+            (
+                r#"{"ts":"yesterday","kind":"traffic","stage":"visit"}"#,
+                "ts",
+            ),
+            (
+                r#"{"ts":"2026-11-11T20:00:00+08:00","kind":"traffic"}"#,
+                "without `stage`",
+            ),
+            (
+                r#"{"ts":"2026-11-11T20:00:00+08:00","kind":"traffic","stage":"buy"}"#,
+                "stage",
+            ),
+            (
+                r#"{"ts":"2026-11-11T20:00:00+08:00","kind":"traffic","stage":"visit","count":-3}"#,
+                "invalid JSON",
+            ),
+            (
+                r#"{"ts":"2026-11-11T20:00:00+08:00","kind":"traffic","stage":"visit","count":"7"}"#,
+                "invalid JSON",
+            ),
+            (
+                r#"{"ts":"2026-11-11T20:00:00+08:00","kind":"order","amount":5}"#,
+                "order_id",
+            ),
+            (
+                r#"{"ts":"2026-11-11T20:00:00+08:00","kind":"order","order_id":"O1","amount":-5}"#,
+                "amount",
+            ),
+            (
+                r#"{"ts":"2026-11-11T20:00:00+08:00","kind":"order","order_id":"O1"}"#,
+                "amount",
+            ),
+            (
+                r#"{"ts":"2026-11-11T20:00:00+08:00","kind":"order","order_id":"O1","amount":5,"status":"lost"}"#,
+                "status",
+            ),
+            (
+                r#"{"ts":"2026-11-11T20:00:00+08:00","kind":"spend","amount":5}"#,
+                "item",
+            ),
+            (
+                r#"{"ts":"2026-11-11T20:00:00+08:00","kind":"cs","session":"S","event":"close"}"#,
+                "event",
+            ),
+            (
+                r#"{"ts":"2026-11-11T20:00:00+08:00","kind":"cs","session":"S","event":"rate","score":9}"#,
+                "score",
+            ),
+            (
+                r#"{"ts":"2026-11-11T20:00:00+08:00","kind":"cs","session":"S","event":"first_reply","wait_s":-1}"#,
+                "wait_s",
+            ),
+            (
+                r#"{"ts":"2026-11-11T20:00:00+08:00","kind":"cs","session":"S","event":"open","tags":"投诉"}"#,
+                "invalid JSON",
+            ),
+            (
+                r#"{"ts":"2026-11-11T20:00:00+08:00","kind":"stock","sku":"A","on_hand":-1}"#,
+                "on_hand",
+            ),
+            (
+                r#"{"ts":"2026-11-11T20:00:00+08:00","kind":"stock","sku":"A","on_hand":1.5}"#,
+                "invalid JSON",
+            ),
+            (
+                r#"{"ts":"2026-11-11T20:00:00+08:00","kind":"metric","name":"cpc"}"#,
+                "value",
+            ),
+            (
+                r#"{"ts":"2026-11-11T20:00:00+08:00","kind":"metric","name":"cpc","value":1,"dims":[1]}"#,
+                "invalid JSON",
+            ),
             (r#"[1,2,3]"#, "invalid JSON"),
         ];
         for (line, why) in cases {
@@ -764,7 +880,10 @@ mod tests {
         // Invalid UTF-8 too.
         let mut dims = Dims::new(&IngestConfig::default());
         let mut p = LineParser::for_path(Path::new("x.jsonl"), tz());
-        assert!(matches!(p.parse(b"{\"ts\":\"\xff\"}", &mut dims), Parsed::Bad(_)));
+        assert!(matches!(
+            p.parse(b"{\"ts\":\"\xff\"}", &mut dims),
+            Parsed::Bad(_)
+        ));
     }
 
     #[test]
@@ -786,7 +905,10 @@ mod tests {
         assert_eq!(recs[1].ts, 1_794_398_403_000); // 2026-11-11T20:00:03+08:00
         match &recs[1].body {
             Body::Cs { tags, .. } => {
-                assert_eq!(*tags, (1 << crate::dims::TAG_REFUND) | (1 << crate::dims::TAG_COMPLAINT))
+                assert_eq!(
+                    *tags,
+                    (1 << crate::dims::TAG_REFUND) | (1 << crate::dims::TAG_COMPLAINT)
+                )
             }
             other => panic!("{other:?}"),
         }
@@ -797,7 +919,11 @@ mod tests {
     fn nab_layout_is_a_metric_named_by_the_stem() {
         let (recs, bad, dims) = one(
             "data/exchange-2_cpc_results.csv",
-            &["timestamp,value", "2011-07-01 00:00:01,0.0819647355164", "2011-07-01 01:00:01,oops"],
+            &[
+                "timestamp,value",
+                "2011-07-01 00:00:01,0.0819647355164",
+                "2011-07-01 01:00:01,oops",
+            ],
         );
         assert_eq!(bad.len(), 1);
         match recs[0].body {

@@ -29,7 +29,13 @@ pub enum Stage {
 }
 
 impl Stage {
-    pub const ALL: [Stage; 5] = [Stage::Visit, Stage::View, Stage::Cart, Stage::Order, Stage::Pay];
+    pub const ALL: [Stage; 5] = [
+        Stage::Visit,
+        Stage::View,
+        Stage::Cart,
+        Stage::Order,
+        Stage::Pay,
+    ];
 
     pub fn parse(s: &str) -> Option<Stage> {
         Some(match s {

@@ -192,7 +192,11 @@ impl Series {
     }
 
     /// Buckets whose start lies in `[from, to)`, oldest first.
-    pub fn range(&self, from: Millis, to: Millis) -> impl DoubleEndedIterator<Item = (&Millis, &Bucket)> {
+    pub fn range(
+        &self,
+        from: Millis,
+        to: Millis,
+    ) -> impl DoubleEndedIterator<Item = (&Millis, &Bucket)> {
         self.buckets.range(from..to.max(from))
     }
 

@@ -28,7 +28,9 @@ const MAX_DEPTH: usize = 8;
 pub enum Input {
     Record(Record),
     /// A line was skipped; `file` indexes `SourceStats::files`.
-    Bad { file: u16 },
+    Bad {
+        file: u16,
+    },
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -230,7 +232,11 @@ impl DirSource {
             }
             Line::TooLong { number, bytes } => {
                 fstats.lines += 1;
-                bad(fstats, number, format!("line of {bytes} bytes exceeds max_line_bytes"));
+                bad(
+                    fstats,
+                    number,
+                    format!("line of {bytes} bytes exceeds max_line_bytes"),
+                );
             }
         });
         match result {
@@ -298,7 +304,9 @@ fn collect_inputs(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
     };
     for entry in entries.flatten() {
         let path = entry.path();
-        let Ok(kind) = entry.file_type() else { continue };
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
         if kind.is_dir() {
             collect_inputs(&path, depth + 1, out);
         } else if is_input_file(&path) && (kind.is_file() || path.is_file()) {

@@ -111,7 +111,11 @@ pub struct State {
 impl State {
     pub fn new(cfg: Arc<Config>, dims: Arc<RwLock<Dims>>) -> State {
         State {
-            series: Series::new(cfg.bucket_ms(), cfg.ingest.retention_buckets, DEFAULT_SERIES_BUDGET),
+            series: Series::new(
+                cfg.bucket_ms(),
+                cfg.ingest.retention_buckets,
+                DEFAULT_SERIES_BUDGET,
+            ),
             phases: vec![Counters::default(); cfg.phases.len()],
             cfg,
             dims,
@@ -160,13 +164,17 @@ impl State {
                     return;
                 }
             }
-            Body::Cs { session, tags: t, .. } => tags = self.sessions.add(*session, *t),
+            Body::Cs {
+                session, tags: t, ..
+            } => tags = self.sessions.add(*session, *t),
             Body::Stock {
                 sku,
                 on_hand,
                 safety,
                 hot,
-            } => self.stock.update(*sku, rec.ts, *on_hand, *safety, *hot, phase),
+            } => self
+                .stock
+                .update(*sku, rec.ts, *on_hand, *safety, *hot, phase),
             Body::Metric { name, value } => {
                 let i = *name as usize;
                 if self.metrics.len() <= i {

@@ -136,7 +136,8 @@ impl Summary {
                     .map(|(i, p)| {
                         (
                             p.name.clone(),
-                            state.phases[i].figures(state.stock.breaches(Some(i)), state.stock.outs(Some(i))),
+                            state.phases[i]
+                                .figures(state.stock.breaches(Some(i)), state.stock.outs(Some(i))),
                         )
                     })
                     .collect(),
@@ -156,8 +157,14 @@ impl Summary {
 /// Write a file atomically: a temporary sibling, then a rename, so a reader
 /// never sees half a summary.
 pub fn write_atomic(path: &Path, contents: &str) -> std::io::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("summary");
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("summary");
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     std::fs::write(&tmp, contents)?;
     std::fs::rename(&tmp, path)

@@ -19,9 +19,15 @@ pub enum Restart {
 
 /// One line handed out by `FileTail::poll`.
 pub enum Line<'a> {
-    Complete { number: u64, text: &'a [u8] },
+    Complete {
+        number: u64,
+        text: &'a [u8],
+    },
     /// A line over the cap; its bytes were dropped.
-    TooLong { number: u64, bytes: u64 },
+    TooLong {
+        number: u64,
+        bytes: u64,
+    },
 }
 
 pub struct FileTail {
@@ -210,7 +216,7 @@ mod tests {
         assert_eq!(t.held_bytes(), 2);
         write!(f, "o\r\nthree").unwrap();
         assert_eq!(lines(&mut t), ["2:two\r"]);
-        write!(f, "\n").unwrap();
+        writeln!(f).unwrap();
         assert_eq!(lines(&mut t), ["3:three"]);
         assert_eq!(t.held_bytes(), 0);
     }
@@ -222,7 +228,11 @@ mod tests {
         std::fs::write(&p, "a\nb\nc\n").unwrap();
         let mut t = FileTail::new(&p, 100);
         assert_eq!(lines(&mut t).len(), 3);
-        std::fs::OpenOptions::new().write(true).truncate(true).open(&p).unwrap();
+        std::fs::OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .open(&p)
+            .unwrap();
         std::fs::write(&p, "x\n").unwrap();
         let mut restarts = vec![];
         let mut got = vec![];
@@ -257,12 +267,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("a.jsonl");
         let mut content = b"ok1\n".to_vec();
-        content.extend(std::iter::repeat(b'x').take(3 * CHUNK + 17));
+        content.extend(std::iter::repeat_n(b'x', 3 * CHUNK + 17));
         content.extend_from_slice(b"\nok2\n");
         std::fs::write(&p, &content).unwrap();
         let mut t = FileTail::new(&p, 1000);
         let got = lines(&mut t);
-        assert_eq!(got, ["1:ok1".to_string(), format!("2:TOO LONG {}", 3 * CHUNK + 17), "3:ok2".into()]);
+        assert_eq!(
+            got,
+            [
+                "1:ok1".to_string(),
+                format!("2:TOO LONG {}", 3 * CHUNK + 17),
+                "3:ok2".into()
+            ]
+        );
         assert!(t.partial.capacity() <= 2 * 1000 + CHUNK);
     }
 }

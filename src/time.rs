@@ -112,13 +112,22 @@ mod tests {
             parse_ts_str("2025-11-11T00:00:05.250+08:00", tz),
             Some(expected + 250)
         );
-        assert_eq!(parse_ts_str("2025-11-11 00:00:05.5", tz), Some(expected + 500));
+        assert_eq!(
+            parse_ts_str("2025-11-11 00:00:05.5", tz),
+            Some(expected + 500)
+        );
     }
 
     #[test]
     fn rejects_garbage() {
         let tz = cst();
-        for s in ["", "yesterday", "2025-13-01T00:00:00Z", "2025-11-11", "12ab"] {
+        for s in [
+            "",
+            "yesterday",
+            "2025-13-01T00:00:00Z",
+            "2025-11-11",
+            "12ab",
+        ] {
             assert_eq!(parse_ts_str(s, tz), None, "{s}");
         }
     }
@@ -127,15 +136,24 @@ mod tests {
     fn offsets() {
         assert_eq!(parse_offset("+08:00").unwrap().local_minus_utc(), 8 * 3600);
         assert_eq!(parse_offset("+0800").unwrap().local_minus_utc(), 8 * 3600);
-        assert_eq!(parse_offset("-05:30").unwrap().local_minus_utc(), -(5 * 3600 + 1800));
+        assert_eq!(
+            parse_offset("-05:30").unwrap().local_minus_utc(),
+            -(5 * 3600 + 1800)
+        );
         assert_eq!(parse_offset("UTC").unwrap().local_minus_utc(), 0);
         assert!(parse_offset("Asia/Shanghai").is_none());
     }
 
     #[test]
     fn formats_in_campaign_zone() {
-        assert_eq!(format_ts(1_762_790_405_000, cst()), "2025-11-11T00:00:05+08:00");
-        assert_eq!(format_ts(1_762_790_405_250, cst()), "2025-11-11T00:00:05.250+08:00");
+        assert_eq!(
+            format_ts(1_762_790_405_000, cst()),
+            "2025-11-11T00:00:05+08:00"
+        );
+        assert_eq!(
+            format_ts(1_762_790_405_250, cst()),
+            "2025-11-11T00:00:05.250+08:00"
+        );
     }
 
     #[test]
