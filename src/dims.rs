@@ -3,7 +3,7 @@
 //! cannot exhaust memory: values past the cap fold into 其他/other and the
 //! folded records are counted.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 pub type DimId = u16;
 
@@ -24,7 +24,7 @@ const MAX_TAG_ID: usize = 63;
 #[derive(Debug, Clone)]
 pub struct Interner {
     names: Vec<Box<str>>,
-    index: HashMap<Box<str>, DimId>,
+    index: FxHashMap<Box<str>, DimId>,
     cap: usize,
     /// Records whose value was folded into OTHER.
     pub folded: u64,
@@ -34,7 +34,7 @@ impl Interner {
     pub fn new(cap: usize) -> Interner {
         Interner {
             names: vec!["".into(), OTHER_LABEL.into()],
-            index: HashMap::new(),
+            index: FxHashMap::default(),
             // Ids are u16 and 0/1 are reserved.
             cap: cap.min(DimId::MAX as usize - 2),
             folded: 0,

@@ -11,7 +11,7 @@ use std::path::Path;
 use chrono::FixedOffset;
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
-use xxhash_rust::xxh3::{xxh3_128, xxh3_64};
+use xxhash_rust::xxh3::{xxh3_128_with_seed, xxh3_64};
 
 use crate::dims::{DimId, Dims};
 use crate::record::{money_from_yuan, Body, CsEvent, Customer, Kind, Record, Stage, TagSet};
@@ -304,7 +304,7 @@ impl LineParser {
         };
         match &self.layout {
             Layout::Jsonl => match serde_json::from_str::<Raw>(text) {
-                Ok(raw) => self.validate(raw, dims),
+                Ok(raw) => self.validate(&raw, dims),
                 Err(e) => Parsed::Bad(format!("invalid JSON: {e}")),
             },
             Layout::CsvHeader => {
@@ -315,7 +315,7 @@ impl LineParser {
             Layout::Nab | Layout::Csv(_) => match self.split_csv(line) {
                 Err(e) => Parsed::Bad(e),
                 Ok(()) => match self.csv_raw(text) {
-                    Ok(raw) => self.validate(raw, dims),
+                    Ok(raw) => self.validate(&raw, dims),
                     Err(e) => Parsed::Bad(e),
                 },
             },
@@ -500,20 +500,20 @@ impl LineParser {
         }
     }
 
-    fn validate(&mut self, raw: Raw, dims: &mut Dims) -> Parsed {
+    fn validate(&mut self, raw: &Raw, dims: &mut Dims) -> Parsed {
         match self.build_record(raw, dims) {
             Ok(r) => Parsed::Record(r),
             Err(e) => Parsed::Bad(e),
         }
     }
 
-    fn build_record(&mut self, raw: Raw, dims: &mut Dims) -> Result<Record, String> {
+    fn build_record<'r>(&mut self, raw: &'r Raw, dims: &mut Dims) -> Result<Record, String> {
         let ts = self.timestamp(raw.ts.as_ref().ok_or("missing ts")?)?;
         let kind_text = s(&raw.kind).ok_or("missing kind")?;
         let kind = Kind::parse(kind_text).ok_or_else(|| format!("unknown kind {kind_text:?}"))?;
-        let required = |v: &Option<Str>, name: &str| -> Result<String, String> {
+        let required = |v: &'r Option<Str>, name: &str| -> Result<&'r str, String> {
             match s(v) {
-                Some(x) if !x.trim().is_empty() => Ok(x.to_string()),
+                Some(x) if !x.trim().is_empty() => Ok(x),
                 _ => Err(format!("{} record without `{name}`", kind.key())),
             }
         };
@@ -530,7 +530,7 @@ impl LineParser {
         let body = match kind {
             Kind::Traffic => {
                 let st = required(&raw.stage, "stage")?;
-                let stage = Stage::parse(&st)
+                let stage = Stage::parse(st)
                     .ok_or_else(|| format!("stage {st:?}: expected visit|view|cart|order|pay"))?;
                 Body::Traffic {
                     stage,
@@ -552,12 +552,9 @@ impl LineParser {
                         return Err(format!("customer {other:?}: expected new|returning"))
                     }
                 };
-                let mut key_text = Vec::with_capacity(id.len() + 2);
-                key_text.extend_from_slice(id.as_bytes());
-                key_text.push(0xff);
-                key_text.push(refunded as u8);
                 Body::Order {
-                    key: xxh3_128(&key_text),
+                    // (order_id, status) → 16 bytes: the status seeds the hash.
+                    key: xxh3_128_with_seed(id.as_bytes(), refunded as u64),
                     amount: amount(raw.amount)?,
                     refunded,
                     customer,
@@ -573,7 +570,7 @@ impl LineParser {
             Kind::Cs => {
                 let session = required(&raw.session, "session")?;
                 let ev = required(&raw.event, "event")?;
-                let event = CsEvent::parse(&ev).ok_or_else(|| {
+                let event = CsEvent::parse(ev).ok_or_else(|| {
                     format!("event {ev:?}: expected open|first_reply|resolve|rate|escalate")
                 })?;
                 if let Some(w) = raw.wait_s {
@@ -633,12 +630,12 @@ impl LineParser {
             }
         };
         // A metric's `dims` may carry the channel/category it belongs to.
-        let dim = |top: &Option<Str>, key: &str| -> Option<String> {
-            s(top).map(str::to_string).or_else(|| {
+        let dim = |top: &'r Option<Str>, key: &str| -> Option<&'r str> {
+            s(top).or_else(|| {
                 raw.dims.as_ref().and_then(|d| {
                     d.iter()
                         .find(|(k, _)| k.0 == key)
-                        .map(|(_, v)| v.0.to_string())
+                        .map(|(_, v)| v.0.as_ref())
                 })
             })
         };

@@ -188,3 +188,16 @@ impl Record {
         }
     }
 }
+
+#[cfg(test)]
+mod size_tests {
+    #[test]
+    fn record_is_compact() {
+        eprintln!(
+            "Record={} Body={} Input={}",
+            std::mem::size_of::<super::Record>(),
+            std::mem::size_of::<super::Body>(),
+            std::mem::size_of::<crate::source::Input>()
+        );
+    }
+}

@@ -273,21 +273,51 @@ impl DirSource {
     /// Move every pending record with `ts <= until` to `out`, merged by
     /// (time, file, position in file).
     fn release(&mut self, until: Millis, out: &mut Vec<Input>) {
-        let start = out.len();
-        for s in &mut self.streams {
+        // Each file's releasable records, sorted (usually they already are).
+        let mut ready: Vec<(usize, usize)> = Vec::new();
+        for (i, s) in self.streams.iter_mut().enumerate() {
             if s.pending.is_empty() {
                 continue;
             }
-            // Nearly sorted already: the stable sort is close to linear.
-            s.pending.sort_by_key(|r| r.ts);
+            if !s.pending.is_sorted_by_key(|r| r.ts) {
+                s.pending.sort_by_key(|r| r.ts); // stable: file order breaks ties
+            }
             let cut = s.pending.partition_point(|r| r.ts <= until);
-            out.extend(s.pending.drain(..cut).map(Input::Record));
+            if cut > 0 {
+                ready.push((i, cut));
+            }
         }
-        // Bad-line notes stay ahead; records merge by time, ties by file order.
-        out[start..].sort_by_key(|i| match i {
-            Input::Record(r) => (r.ts, r.file),
-            Input::Bad { .. } => (Millis::MIN, 0),
-        });
+        match ready.len() {
+            0 => {}
+            1 => {
+                let (i, cut) = ready[0];
+                out.extend(self.streams[i].pending.drain(..cut).map(Input::Record));
+            }
+            _ => {
+                // k-way merge of sorted runs; ties go to the lower file index.
+                let total: usize = ready.iter().map(|r| r.1).sum();
+                out.reserve(total);
+                let mut pos = vec![0usize; ready.len()];
+                for _ in 0..total {
+                    let mut best: Option<(Millis, usize)> = None;
+                    for (k, &(i, cut)) in ready.iter().enumerate() {
+                        if pos[k] < cut {
+                            let ts = self.streams[i].pending[pos[k]].ts;
+                            if best.is_none_or(|(b, _)| ts < b) {
+                                best = Some((ts, k));
+                            }
+                        }
+                    }
+                    let (_, k) = best.expect("total counts the remaining records");
+                    let (i, _) = ready[k];
+                    out.push(Input::Record(self.streams[i].pending[pos[k]].clone()));
+                    pos[k] += 1;
+                }
+                for &(i, cut) in &ready {
+                    self.streams[i].pending.drain(..cut);
+                }
+            }
+        }
     }
 
     pub fn file_count(&self) -> usize {
