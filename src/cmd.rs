@@ -1,23 +1,26 @@
 //! Subcommand bodies. Each one wires the core together; no figures are
 //! computed here.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
+use warroom::alerts::expect::Baseline;
+use warroom::alerts::log::AlertLog;
 use warroom::clock::{LiveClock, SystemClock, WallClock};
 use warroom::config::Config;
 use warroom::figures::Counters;
 use warroom::ingest::{self, Batch, Mode};
+use warroom::session::{self, Session};
 use warroom::source::Input;
 use warroom::state::State;
-use warroom::summary::{write_atomic, Summary};
+use warroom::summary::write_atomic;
 use warroom::time::format_clock;
 
-use crate::{RunArgs, SimulateArgs, WatchArgs};
+use crate::{EvalArgs, RunArgs, SimulateArgs, WatchArgs};
 
 /// The config given, or `warroom.toml` next to or above the directory.
 fn load_config(explicit: Option<&Path>, dir: &Path) -> Result<Arc<Config>> {
@@ -39,15 +42,6 @@ fn load_config(explicit: Option<&Path>, dir: &Path) -> Result<Arc<Config>> {
     Ok(Arc::new(Config::load(&path)?))
 }
 
-/// Create (truncate) the alert log so readers find it from the start.
-fn open_alert_log(path: Option<&PathBuf>) -> Result<()> {
-    if let Some(p) = path {
-        std::fs::File::create(p)
-            .with_context(|| format!("cannot create alert log {}", p.display()))?;
-    }
-    Ok(())
-}
-
 pub fn replay(args: RunArgs) -> Result<()> {
     let a = args.common;
     if !a.headless {
@@ -55,11 +49,12 @@ pub fn replay(args: RunArgs) -> Result<()> {
     }
     let cfg = load_config(a.config.as_deref(), &a.dir)?;
     ingest::check_dir(&a.dir)?;
-    open_alert_log(a.alerts_out.as_ref())?;
+    let mut log = AlertLog::create(a.alerts_out.as_deref())
+        .with_context(|| format!("cannot create alert log {:?}", a.alerts_out))?;
     let started = Instant::now();
-    let (state, stats) = ingest::replay_to_end(&a.dir, cfg)?;
-    let summary = Summary::build(&state, &stats, [0; 3]);
-    let json = summary.to_json();
+    let (session, stats) = session::replay(&a.dir, cfg, |events| Ok(log.write(events)?))?;
+    let state = &session.state;
+    let json = session.summary(&stats).to_json();
     match &a.summary_out {
         Some(p) => {
             write_atomic(p, &json).with_context(|| format!("cannot write {}", p.display()))?
@@ -67,40 +62,46 @@ pub fn replay(args: RunArgs) -> Result<()> {
         None => print!("{json}"),
     }
     let secs = started.elapsed().as_secs_f64();
+    let c = session.engine.counts;
     eprintln!(
-        "replayed {} records ({} skipped, {} duplicates, {} late) from {} files in {:.2}s ({:.0} records/s)",
+        "replayed {} records ({} skipped, {} duplicates, {} late) from {} files in {:.2}s ({:.0} records/s); alerts: 提醒 {} 警告 {} 紧急 {}",
         state.records,
         stats.skipped(),
         state.duplicates,
         state.late,
         stats.files.len(),
         secs,
-        state.records as f64 / secs.max(1e-9)
+        state.records as f64 / secs.max(1e-9),
+        c[0],
+        c[1],
+        c[2]
     );
+    report_bad_input(&stats);
+    Ok(())
+}
+
+/// Tell the user, on stderr, which files had lines skipped and why.
+fn report_bad_input(stats: &warroom::source::SourceStats) {
     for f in stats
         .files
         .iter()
         .filter(|f| f.skipped > 0 || f.held_bytes > 0 || f.error.is_some())
     {
-        eprintln!(
-            "  {}: {} skipped{}{}",
-            f.path,
-            f.skipped,
-            if f.held_bytes > 0 {
-                format!(", {} bytes of an unterminated last line held", f.held_bytes)
-            } else {
-                String::new()
-            },
-            f.error
-                .as_ref()
-                .map(|e| format!(", error: {e}"))
-                .unwrap_or_default()
-        );
+        let held = if f.held_bytes > 0 {
+            format!(", {} bytes of an unterminated last line held", f.held_bytes)
+        } else {
+            String::new()
+        };
+        let err = f
+            .error
+            .as_ref()
+            .map(|e| format!(", error: {e}"))
+            .unwrap_or_default();
+        eprintln!("  {}: {} skipped{held}{err}", f.path, f.skipped);
         for b in &f.first_bad {
             eprintln!("    line {}: {}", b.line, b.reason);
         }
     }
-    Ok(())
 }
 
 /// One status line for the headless watcher.
@@ -135,7 +136,9 @@ pub fn watch(args: WatchArgs) -> Result<()> {
     }
     let cfg = load_config(a.config.as_deref(), &a.dir)?;
     ingest::check_dir(&a.dir)?;
-    open_alert_log(a.alerts_out.as_ref())?;
+    let mut log = AlertLog::create(a.alerts_out.as_deref())
+        .with_context(|| format!("cannot create alert log {:?}", a.alerts_out))?;
+    let baseline = Baseline::load(&cfg)?;
     let stop = Arc::new(AtomicBool::new(false));
     install_ctrl_c(stop.clone());
 
@@ -151,14 +154,15 @@ pub fn watch(args: WatchArgs) -> Result<()> {
     }
     let wall = SystemClock;
     let mut clock = LiveClock::new(args.rate);
-    let mut state = State::new(cfg.clone(), reader.dims.clone());
+    let mut session = Session::new(cfg.clone(), reader.dims.clone(), baseline);
+    let mut events = Vec::new();
     let summary_every = Duration::from_secs_f64(args.summary_every.max(0.2));
     let mut last_summary = Instant::now();
     let mut last_print = String::new();
-    let write_summary = |state: &State| -> Result<()> {
+    let write_summary = |session: &Session| -> Result<()> {
         if let Some(p) = &a.summary_out {
             let stats = reader.stats.read().expect("stats lock").clone();
-            write_atomic(p, &Summary::build(state, &stats, [0; 3]).to_json())
+            write_atomic(p, &session.summary(&stats).to_json())
                 .with_context(|| format!("cannot write {}", p.display()))?;
         }
         Ok(())
@@ -171,14 +175,27 @@ pub fn watch(args: WatchArgs) -> Result<()> {
                     if let Input::Record(r) = input {
                         clock.observe(r.ts, now_wall);
                     }
-                    state.apply_input(input);
+                    session.state.apply_input(input);
                 }
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {}
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
         }
-        state.advance(clock.now(wall.wall_ms()));
-        let line = status_line(&state);
+        session.advance(clock.now(wall.wall_ms()), &mut events);
+        if !events.is_empty() {
+            log.write(&events).context("cannot write the alert log")?;
+            for e in &events {
+                println!(
+                    "ALERT {} {} {} {}",
+                    e.alert_id,
+                    serde_json::to_string(&e.transition).unwrap_or_default(),
+                    e.tier,
+                    sanitize(&e.message)
+                );
+            }
+            events.clear();
+        }
+        let line = status_line(&session.state);
         // Print when a figure changed (the clock alone is not news).
         let figures = line.split_once(']').map_or("", |x| x.1);
         if figures != last_print.split_once(']').map_or("", |x| x.1) {
@@ -186,13 +203,20 @@ pub fn watch(args: WatchArgs) -> Result<()> {
             last_print = line;
         }
         if last_summary.elapsed() >= summary_every {
-            write_summary(&state)?;
+            write_summary(&session)?;
             last_summary = Instant::now();
         }
     }
-    write_summary(&state)?;
+    write_summary(&session)?;
     reader.stop();
     Ok(())
+}
+
+/// Strip control characters so nothing from a data file can drive the terminal.
+fn sanitize(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
 }
 
 fn install_ctrl_c(stop: Arc<AtomicBool>) {
@@ -260,6 +284,48 @@ pub fn check_config(file: &Path) -> Result<()> {
                 "warning: baseline directory {} does not exist",
                 b.path.display()
             );
+        }
+    }
+    Ok(())
+}
+
+pub fn eval(a: EvalArgs) -> Result<()> {
+    use warroom::eval::{nab_score, score, Truth};
+    let cfg = load_config(a.config.as_deref(), &a.dir)?;
+    let mut log = AlertLog::create(a.alerts_out.as_deref())
+        .with_context(|| format!("cannot create alert log {:?}", a.alerts_out))?;
+    let mut events = Vec::new();
+    let (_session, _) = session::replay(&a.dir, cfg.clone(), |e| {
+        events.extend_from_slice(e);
+        Ok(log.write(e)?)
+    })?;
+    if let Some(truth) = &a.truth {
+        let truth = Truth::load(truth)?;
+        let burst = cfg
+            .burst_phase()
+            .map(|p| (p.start, p.end))
+            .context("the config has no 爆发 phase to count false alarms in")?;
+        let report = score(&truth, &events, cfg.tz, burst);
+        if a.json {
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        } else {
+            print!("{}", report.table());
+        }
+    }
+    if let Some(windows) = &a.nab_windows {
+        let report = nab_score(&a.dir, windows, &events, cfg.tz)?;
+        if a.json {
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        } else {
+            println!("| series | windows | detected | false positives | raw score |");
+            println!("|---|---|---|---|---|");
+            for s in &report.series {
+                println!(
+                    "| {} | {} | {} | {} | {:.3} |",
+                    s.series, s.windows, s.detected_windows, s.false_positives, s.raw
+                );
+            }
+            println!("\nNAB standard profile: raw {:.3}, null {:.1}, perfect {:.1} → normalized score {:.1}", report.raw, report.null, report.perfect, report.normalized);
         }
     }
     Ok(())

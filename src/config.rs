@@ -12,6 +12,7 @@ use chrono::FixedOffset;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
+use crate::alerts::settings::{rule_defs, AlertsFile, RuleSettings};
 use crate::time::{format_ts, parse_offset, parse_ts_str, Millis};
 
 /// A config problem, located in its file.
@@ -168,6 +169,7 @@ pub struct Config {
     pub budget: Budget,
     pub baseline: Option<Baseline>,
     pub ingest: IngestConfig,
+    pub alerts: AlertsFile,
 }
 
 // ---- file form -------------------------------------------------------------
@@ -186,6 +188,8 @@ struct FileConfig {
     baseline: Option<FileBaseline>,
     #[serde(default)]
     ingest: IngestConfig,
+    #[serde(default)]
+    alerts: AlertsFile,
 }
 
 #[derive(Debug, Deserialize)]
@@ -433,7 +437,23 @@ impl Config {
             ));
         }
 
+        let alerts = raw.alerts;
+        let known: Vec<&str> = rule_defs().iter().map(|d| d.name).collect();
+        for name in alerts.rules.keys() {
+            if !known.contains(&name.as_str()) {
+                // Point at the rule's name where it is written.
+                let at = text
+                    .find(&format!("rules.{name}"))
+                    .map(|i| i + 6..i + 6 + name.len());
+                return Err(locate(
+                    at,
+                    format!("alerts.rules.{name}: no such rule; expected one of {known:?}"),
+                ));
+            }
+        }
+
         Ok(Config {
+            alerts,
             file: None,
             name: raw.campaign.name,
             tz,
@@ -453,6 +473,15 @@ impl Config {
     /// The first 爆发 phase, which the baseline lines up with.
     pub fn burst_phase(&self) -> Option<&Phase> {
         self.phases.iter().find(|p| p.kind == PhaseKind::Burst)
+    }
+
+    /// Effective settings of a rule: its defaults with the config's overrides.
+    pub fn rule_settings(&self, name: &str) -> Option<RuleSettings> {
+        let def = rule_defs().into_iter().find(|d| d.name == name)?;
+        Some(match self.alerts.rules.get(name) {
+            Some(o) => o.apply(&def.defaults),
+            None => def.defaults,
+        })
     }
 
     pub fn bucket_ms(&self) -> Millis {
@@ -481,6 +510,13 @@ impl Config {
             #[serde(skip_serializing_if = "Option::is_none")]
             baseline: Option<OutBaseline>,
             ingest: &'a IngestConfig,
+            alerts: OutAlerts,
+        }
+        #[derive(Serialize)]
+        struct OutAlerts {
+            settle_seconds: u32,
+            trailing_minutes: u32,
+            rules: BTreeMap<&'static str, RuleSettings>,
         }
         #[derive(Serialize)]
         struct OutCampaign<'a> {
@@ -540,6 +576,14 @@ impl Config {
                 burst_start: b.burst_start.map(|t| format_ts(t, self.tz)),
             }),
             ingest: &self.ingest,
+            alerts: OutAlerts {
+                settle_seconds: self.alerts.settle_seconds,
+                trailing_minutes: self.alerts.trailing_minutes,
+                rules: rule_defs()
+                    .iter()
+                    .map(|d| (d.name, self.rule_settings(d.name).expect("known rule")))
+                    .collect(),
+            },
         };
         toml::to_string_pretty(&out).unwrap_or_else(|e| format!("# cannot print config: {e}\n"))
     }
@@ -683,6 +727,19 @@ burst_start = "2025-11-11T00:00:00+08:00"   # the baseline moment that lines up 
         assert_eq!(e.line, 9);
         let e = err("[campaign]\nname = \"x\"\ntimezone = \"Mars/Olympus\"\n");
         assert_eq!((e.line, e.column), (3, 12), "{e}");
+    }
+
+    #[test]
+    fn rule_overrides_apply_and_unknown_rules_are_errors() {
+        let text = "[campaign]\nname = \"x\"\n[alerts.rules.sales-drop]\nthresholds = [0.1, 0.2, 0.3]\nphases = [\"*\"]\n";
+        let cfg = Config::parse(text, "c.toml", None).unwrap();
+        let s = cfg.rule_settings("sales-drop").unwrap();
+        assert_eq!(s.thresholds, [0.1, 0.2, 0.3]);
+        assert_eq!(s.window_minutes, 10, "untouched knobs keep their defaults");
+        let e = err("[campaign]\nname = \"x\"\n[alerts.rules.sales-dorp]\nenabled = false\n");
+        assert!(e.message.contains("no such rule"), "{e}");
+        let e = err("[campaign]\nname = \"x\"\n[alerts.rules.sales-drop]\nthreshold = 1\n");
+        assert!(e.message.contains("thresholds"), "{e}");
     }
 
     #[test]

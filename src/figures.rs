@@ -28,6 +28,7 @@ pub struct Counters {
     pub cs_first_contact: u64,
     pub cs_ratings: u64,
     pub cs_score_sum: u64,
+    pub cs_score_sq_sum: u64,
     pub cs_escalations: u64,
     /// Sessions tagged 投诉 / 退款 / 差评 (each session counted once).
     pub cs_complaints: u64,
@@ -92,6 +93,7 @@ impl Counters {
                         if let Some(s) = score {
                             self.cs_ratings += 1;
                             self.cs_score_sum += u64::from(*s);
+                            self.cs_score_sq_sum += u64::from(*s) * u64::from(*s);
                         }
                     }
                     CsEvent::Escalate => self.cs_escalations += 1,
@@ -124,10 +126,25 @@ impl Counters {
         self.cs_first_contact += o.cs_first_contact;
         self.cs_ratings += o.cs_ratings;
         self.cs_score_sum += o.cs_score_sum;
+        self.cs_score_sq_sum += o.cs_score_sq_sum;
         self.cs_escalations += o.cs_escalations;
         self.cs_complaints += o.cs_complaints;
         self.cs_refund_tags += o.cs_refund_tags;
         self.cs_bad_reviews += o.cs_bad_reviews;
+    }
+
+    /// `self − o`, for "the rest of the site without this channel".
+    pub fn minus(&self, o: &Counters) -> Counters {
+        let mut r = *self;
+        for i in 0..5 {
+            r.stages[i] = r.stages[i].saturating_sub(o.stages[i]);
+        }
+        r.gmv -= o.gmv;
+        r.orders = r.orders.saturating_sub(o.orders);
+        r.spend -= o.spend;
+        r.cs_sessions = r.cs_sessions.saturating_sub(o.cs_sessions);
+        r.refund_amount -= o.refund_amount;
+        r
     }
 
     pub fn stage(&self, i: usize) -> u64 {

@@ -2,14 +2,17 @@
 //! injected. Nothing in here draws to a terminal; the binary's TUI only
 //! reads this state and sends commands.
 
+pub mod alerts;
 pub mod clock;
 pub mod config;
 pub mod dims;
+pub mod eval;
 pub mod figures;
 pub mod ingest;
 pub mod parse;
 pub mod record;
 pub mod series;
+pub mod session;
 pub mod simulate;
 pub mod source;
 pub mod state;

@@ -27,6 +27,9 @@ enum Command {
     Watch(WatchArgs),
     /// Generate a realistic campaign recording (with baseline, config and ground truth).
     Simulate(SimulateArgs),
+    /// Replay headless and score the alerts against ground truth (the
+    /// simulator's truth.json) or NAB's labelled anomaly windows.
+    Eval(EvalArgs),
     /// Validate a config file and print it resolved, defaults included.
     CheckConfig {
         /// The config file (TOML).
@@ -71,6 +74,27 @@ pub struct WatchArgs {
 }
 
 #[derive(Args)]
+pub struct EvalArgs {
+    /// The recording directory.
+    pub dir: PathBuf,
+    /// Campaign config (TOML). Default: warroom.toml in DIR or its parent.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Ground truth of injected incidents (simulator format).
+    #[arg(long, required_unless_present = "nab_windows")]
+    pub truth: Option<PathBuf>,
+    /// NAB's combined_windows.json: score the `metric` alerts NAB's way.
+    #[arg(long, value_name = "FILE")]
+    pub nab_windows: Option<PathBuf>,
+    /// Also write the alert log (JSON lines) here.
+    #[arg(long, value_name = "FILE")]
+    pub alerts_out: Option<PathBuf>,
+    /// Print the report as JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args)]
 pub struct SimulateArgs {
     /// Output directory (campaign/, baseline/, warroom.toml, truth.json).
     #[arg(long)]
@@ -103,6 +127,7 @@ fn main() -> ExitCode {
         Command::Replay(a) => cmd::replay(a),
         Command::Watch(a) => cmd::watch(a),
         Command::Simulate(a) => cmd::simulate(a),
+        Command::Eval(a) => cmd::eval(a),
         Command::CheckConfig { file } => cmd::check_config(&file),
     };
     match result {

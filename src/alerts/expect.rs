@@ -1,0 +1,262 @@
+//! What the rules compare against: windows of the series for a scope, the
+//! baseline recording (历史同期) shifted onto this campaign's clock, and a
+//! robust trend forecast where there is no baseline.
+
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::dims::{DimId, Dims};
+use crate::figures::Counters;
+use crate::ingest::replay_to_end;
+use crate::series::{Bucket, Series};
+use crate::state::State;
+use crate::time::Millis;
+
+/// A slice of the campaign a figure is computed for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sel {
+    All,
+    Channel(DimId),
+    Category(DimId),
+}
+
+impl Sel {
+    pub fn pick<'a>(&self, b: &'a Bucket) -> Option<&'a Counters> {
+        match self {
+            Sel::All => Some(&b.total),
+            Sel::Channel(id) => b.by_channel.get(*id),
+            Sel::Category(id) => b.by_category.get(*id),
+        }
+    }
+
+    /// The same slice in another run's dimension ids (matched by name).
+    pub fn translate(&self, from: &Dims, to: &Dims) -> Option<Sel> {
+        match self {
+            Sel::All => Some(Sel::All),
+            Sel::Channel(id) => to.channel.get(from.channel.name(*id)).map(Sel::Channel),
+            Sel::Category(id) => to.category.get(from.category.name(*id)).map(Sel::Category),
+        }
+    }
+}
+
+/// Sum of the counters of `sel` over buckets starting in `[from, to)`.
+pub fn window(series: &Series, sel: Sel, from: Millis, to: Millis) -> Counters {
+    let mut c = Counters::default();
+    for (_, b) in series.range(from, to) {
+        if let Some(x) = sel.pick(b) {
+            c.merge(x);
+        }
+    }
+    c
+}
+
+/// One value per bucket of `[from, to)` (missing buckets are zero).
+pub fn per_bucket(
+    series: &Series,
+    sel: Sel,
+    from: Millis,
+    to: Millis,
+    f: impl Fn(&Counters) -> f64,
+) -> Vec<f64> {
+    let w = series.width();
+    let n = ((to - from) / w).max(0) as usize;
+    let mut out = vec![0.0; n];
+    for (start, b) in series.range(from, to) {
+        let i = ((start - from) / w) as usize;
+        if let (Some(slot), Some(c)) = (out.get_mut(i), sel.pick(b)) {
+            *slot = f(c);
+        }
+    }
+    out
+}
+
+/// Last year's recording, replayed once at start-up and shifted so its 爆发
+/// start lines up with this campaign's.
+#[derive(Debug)]
+pub struct Baseline {
+    pub state: State,
+    /// campaign time − shift = baseline time.
+    pub shift: Millis,
+}
+
+impl Baseline {
+    /// Replay the configured baseline directory, if there is one.
+    pub fn load(cfg: &Arc<Config>) -> anyhow::Result<Option<Arc<Baseline>>> {
+        let Some(b) = &cfg.baseline else {
+            return Ok(None);
+        };
+        let (state, _) = replay_to_end(&b.path, cfg.clone())
+            .map_err(|e| anyhow::anyhow!("baseline {}: {e}", b.path.display()))?;
+        let burst = cfg.burst_phase().map(|p| p.start);
+        let shift = match (burst, b.burst_start) {
+            (Some(c), Some(base)) => c - base,
+            // Without an explicit anchor: the same calendar moment a year earlier.
+            (Some(c), None) => c - (c - 365 * 86_400_000),
+            _ => 0,
+        };
+        Ok(Some(Arc::new(Baseline { state, shift })))
+    }
+
+    /// Does the baseline hold data for campaign times `[from, to)`?
+    pub fn covers(&self, from: Millis, to: Millis) -> bool {
+        match (self.state.first_ts, self.state.last_ts) {
+            (Some(a), Some(b)) => {
+                from - self.shift >= a && to - self.shift <= b + self.state.series.width()
+            }
+            _ => false,
+        }
+    }
+
+    /// The baseline's counters for campaign times `[from, to)` of `sel`
+    /// (given in the campaign's dims), when covered.
+    pub fn window(
+        &self,
+        campaign_dims: &Dims,
+        sel: Sel,
+        from: Millis,
+        to: Millis,
+    ) -> Option<Counters> {
+        if !self.covers(from, to) {
+            return None;
+        }
+        let dims = self.state.dims.read().expect("dims lock");
+        let bsel = sel.translate(campaign_dims, &dims)?;
+        Some(window(
+            &self.state.series,
+            bsel,
+            from - self.shift,
+            to - self.shift,
+        ))
+    }
+}
+
+/// Median of a slice (NaN-free input); None when empty.
+pub fn median(xs: &mut [f64]) -> Option<f64> {
+    if xs.is_empty() {
+        return None;
+    }
+    xs.sort_by(|a, b| a.total_cmp(b));
+    let n = xs.len();
+    Some(if n % 2 == 1 {
+        xs[n / 2]
+    } else {
+        (xs[n / 2 - 1] + xs[n / 2]) / 2.0
+    })
+}
+
+/// Median absolute deviation scaled to σ for normal data.
+pub fn mad_sigma(xs: &[f64], center: f64) -> f64 {
+    let mut dev: Vec<f64> = xs.iter().map(|x| (x - center).abs()).collect();
+    median(&mut dev).unwrap_or(0.0) * 1.4826
+}
+
+/// Robust linear trend (Theil–Sen) through equally spaced points, with the
+/// MAD of its residuals: forecast of point `at` (index units) and spread.
+pub fn theil_sen_forecast(ys: &[f64], at: f64) -> Option<(f64, f64)> {
+    let n = ys.len();
+    if n < 4 {
+        return None;
+    }
+    let mut slopes = Vec::with_capacity(n * (n - 1) / 2);
+    for i in 0..n {
+        for j in (i + 1)..n {
+            slopes.push((ys[j] - ys[i]) / (j - i) as f64);
+        }
+    }
+    let slope = median(&mut slopes)?;
+    let mut intercepts: Vec<f64> = ys
+        .iter()
+        .enumerate()
+        .map(|(i, y)| y - slope * i as f64)
+        .collect();
+    let intercept = median(&mut intercepts)?;
+    let residuals: Vec<f64> = ys
+        .iter()
+        .enumerate()
+        .map(|(i, y)| y - (intercept + slope * i as f64))
+        .collect();
+    let spread = mad_sigma(&residuals, 0.0);
+    Some((intercept + slope * at, spread))
+}
+
+/// Wilson score interval of a proportion at `z`: (lower, upper).
+pub fn wilson(successes: f64, n: f64, z: f64) -> (f64, f64) {
+    if n <= 0.0 {
+        return (0.0, 1.0);
+    }
+    let p = successes / n;
+    let z2 = z * z;
+    let denom = 1.0 + z2 / n;
+    let center = (p + z2 / (2.0 * n)) / denom;
+    let half = z * ((p * (1.0 - p) / n) + z2 / (4.0 * n * n)).sqrt() / denom;
+    ((center - half).max(0.0), (center + half).min(1.0))
+}
+
+/// −log10 of P(X ≥ k) for X ~ Poisson(λ): how surprising a count is.
+pub fn poisson_surprise(k: u64, lambda: f64) -> f64 {
+    if k == 0 || lambda <= 0.0 {
+        return if k > 0 { 12.0 } else { 0.0 };
+    }
+    // Sum the upper tail in log space from k upwards until terms vanish.
+    let ln_pmf = |i: u64| -> f64 { i as f64 * lambda.ln() - lambda - ln_factorial(i) };
+    let first = ln_pmf(k);
+    let mut sum = 1.0;
+    let mut term = 1.0;
+    let mut i = k;
+    while term > 1e-12 && i < k + 10_000 {
+        i += 1;
+        term *= lambda / i as f64;
+        sum += term;
+    }
+    let ln_tail = first + sum.ln();
+    (-ln_tail / std::f64::consts::LN_10).clamp(0.0, 300.0)
+}
+
+fn ln_factorial(n: u64) -> f64 {
+    if n < 2 {
+        return 0.0;
+    }
+    if n < 64 {
+        return (2..=n).map(|i| (i as f64).ln()).sum();
+    }
+    // Stirling with the 1/12n term: exact enough for tail surprise.
+    let x = n as f64;
+    x * x.ln() - x + 0.5 * (2.0 * std::f64::consts::PI * x).ln() + 1.0 / (12.0 * x)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_and_mad() {
+        assert_eq!(median(&mut [3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median(&mut [4.0, 1.0, 2.0, 3.0]), Some(2.5));
+        assert_eq!(median(&mut []), None);
+        assert!((mad_sigma(&[1.0, 2.0, 3.0, 4.0, 100.0], 3.0) - 1.4826).abs() < 1e-9);
+    }
+
+    #[test]
+    fn theil_sen_follows_a_trend_and_ignores_an_outlier() {
+        let ys = [10.0, 12.0, 14.0, 100.0, 18.0, 20.0];
+        let (f, _) = theil_sen_forecast(&ys, 6.0).unwrap();
+        assert!((f - 22.0).abs() < 1e-9, "{f}");
+    }
+
+    #[test]
+    fn wilson_bounds() {
+        let (lo, hi) = wilson(57.0, 60.0, 1.64);
+        assert!(lo > 0.88 && hi < 0.99, "{lo} {hi}");
+        let (lo, hi) = wilson(0.0, 0.0, 1.64);
+        assert_eq!((lo, hi), (0.0, 1.0));
+    }
+
+    #[test]
+    fn poisson_surprise_grows_with_the_excess() {
+        assert!(poisson_surprise(1, 1.0) < 1.0);
+        assert!(poisson_surprise(8, 1.0) > 4.0);
+        assert!(poisson_surprise(20, 2.0) > poisson_surprise(10, 2.0));
+        // Against a direct sum for a small case: P(X ≥ 3 | λ=1) = 0.0803.
+        assert!((poisson_surprise(3, 1.0) - (-(0.080_301_4f64).log10())).abs() < 1e-4);
+    }
+}

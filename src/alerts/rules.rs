@@ -1,0 +1,1010 @@
+//! The rules. Each one looks at the state at an evaluation time `t` (a
+//! bucket boundary) and reports, per scope, the tier its figure deserves
+//! now. The lifecycle (pending, firing, hysteresis, resolve) is the
+//! engine's; a rule only judges.
+
+use crate::dims::{DimId, Dims};
+use crate::figures::Counters;
+use crate::record::{money_to_yuan, Kind};
+use crate::series::Series;
+use crate::state::State;
+use crate::time::{Millis, MINUTE};
+
+use super::expect::{
+    mad_sigma, median, per_bucket, poisson_surprise, theil_sen_forecast, wilson, Baseline, Sel,
+};
+use super::model::{Scope, Tier};
+use super::settings::{RuleDef, RuleSettings};
+
+/// One judged figure. `tier: None` means normal; `hold` means "no new data
+/// to judge": the engine leaves the alert as it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub metric: String,
+    pub scope: Scope,
+    pub tier: Option<Tier>,
+    pub hold: bool,
+    pub value: Option<f64>,
+    pub expected: Option<f64>,
+    pub detail: Detail,
+}
+
+/// What the room drills into.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Detail {
+    /// Which dimension values carry the deviation, most first:
+    /// (dimension, value, observed, expected).
+    pub contributions: Vec<(&'static str, String, f64, f64)>,
+    /// GMV = UV × conversion × AOV over the window: (observed, expected).
+    pub decomposition: Option<Decomposition>,
+    /// Stage rates visit→view … order→pay over the window: (observed, expected).
+    pub funnel: Option<[(Option<f64>, Option<f64>); 4]>,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Decomposition {
+    pub uv: (f64, f64),
+    pub conversion: (Option<f64>, Option<f64>),
+    pub aov: (Option<f64>, Option<f64>),
+    pub gmv: (f64, f64),
+}
+
+impl Decomposition {
+    /// The factor that moved most (log ratio), as a key: uv / conversion / aov.
+    pub fn driver(&self) -> &'static str {
+        let lr = |o: f64, e: f64| {
+            if o > 0.0 && e > 0.0 {
+                (o / e).ln()
+            } else {
+                0.0
+            }
+        };
+        let uv = lr(self.uv.0, self.uv.1);
+        let cr = lr(
+            self.conversion.0.unwrap_or(0.0),
+            self.conversion.1.unwrap_or(0.0),
+        );
+        let aov = lr(self.aov.0.unwrap_or(0.0), self.aov.1.unwrap_or(0.0));
+        let mut best = ("uv", uv);
+        for c in [("conversion", cr), ("aov", aov)] {
+            if c.1.abs() > best.1.abs() {
+                best = c;
+            }
+        }
+        best.0
+    }
+}
+
+/// An open or pending alert a rule must know about (for hysteresis and to
+/// keep judging against the expectation it had before the anomaly).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OpenInfo {
+    pub tier: Option<Tier>,
+    pub frozen_expected: Option<f64>,
+}
+
+pub struct Ctx<'a> {
+    pub state: &'a State,
+    pub dims: &'a Dims,
+    pub baseline: Option<&'a Baseline>,
+    pub t: Millis,
+    pub trailing: Millis,
+    pub def: &'a RuleDef,
+    pub s: &'a RuleSettings,
+    pub open: &'a dyn Fn(&str, &Scope) -> Option<OpenInfo>,
+    pub roi_target: f64,
+}
+
+impl Ctx<'_> {
+    fn series(&self) -> &Series {
+        &self.state.series
+    }
+    fn w(&self) -> Millis {
+        Millis::from(self.s.window_minutes) * MINUTE
+    }
+    fn open_info(&self, metric: &str, scope: &Scope) -> Option<OpenInfo> {
+        (self.open)(metric, scope)
+    }
+
+    /// Tier for a severity that grows as things get worse, with hysteresis
+    /// for tiers the alert already holds.
+    fn tier(&self, severity: f64, neutral: f64, current: Option<Tier>) -> Option<Tier> {
+        let th = self.s.thresholds;
+        let mut out = None;
+        for (i, tier) in Tier::ALL.iter().enumerate() {
+            let mut t = th[i];
+            if current.is_some_and(|c| c >= *tier) {
+                t = neutral + (t - neutral) * (1.0 - self.s.hysteresis);
+            }
+            if severity >= t {
+                out = Some(*tier);
+            }
+        }
+        out
+    }
+}
+
+fn finding(
+    metric: &str,
+    scope: Scope,
+    tier: Option<Tier>,
+    value: Option<f64>,
+    expected: Option<f64>,
+) -> Finding {
+    Finding {
+        metric: metric.to_string(),
+        scope,
+        tier,
+        hold: false,
+        value,
+        expected,
+        detail: Detail::default(),
+    }
+}
+
+/// The candidate slices of a campaign: site, every channel, every category.
+fn slices(dims: &Dims) -> Vec<(Sel, Scope)> {
+    let mut v = vec![(Sel::All, Scope::site())];
+    for id in dims.channel.ids_by_name() {
+        v.push((
+            Sel::Channel(id),
+            Scope::one("channel", dims.channel.name(id)),
+        ));
+    }
+    for id in dims.category.ids_by_name() {
+        v.push((
+            Sel::Category(id),
+            Scope::one("category", dims.category.name(id)),
+        ));
+    }
+    v
+}
+
+/// A window of one slice, or of the site without that slice.
+fn win(series: &Series, sel: Sel, rest: bool, from: Millis, to: Millis) -> Counters {
+    let part = super::expect::window(series, sel, from, to);
+    if rest {
+        super::expect::window(series, Sel::All, from, to).minus(&part)
+    } else {
+        part
+    }
+}
+
+fn bwin(ctx: &Ctx, sel: Sel, rest: bool, from: Millis, to: Millis) -> Option<Counters> {
+    let b = ctx.baseline?;
+    let part = b.window(ctx.dims, sel, from, to)?;
+    if rest {
+        Some(b.window(ctx.dims, Sel::All, from, to)?.minus(&part))
+    } else {
+        Some(part)
+    }
+}
+
+/// A judged slice: its severity (bigger is worse) and figures.
+#[derive(Debug, Clone, Copy)]
+struct Judged {
+    tier: Option<Tier>,
+    severity: f64,
+    value: f64,
+    expected: f64,
+}
+
+// ---- funnel ratios ---------------------------------------------------------
+
+fn ratio_parts(metric: &str, c: &Counters) -> (f64, f64) {
+    let s = |i: usize| c.stages[i] as f64;
+    match metric {
+        "cr.visit_view" => (s(1), s(0)),
+        "cr.view_cart" => (s(2), s(1)),
+        "cr.cart_order" => (s(3), s(2)),
+        "cr.order_pay" => (s(4), s(3)),
+        _ => (s(4), s(0)),
+    }
+}
+
+/// Expected conversion of a slice: its trailing pooled rate, shaped by the
+/// baseline's change from its trailing window to this window.
+fn expected_ratio(ctx: &Ctx, metric: &str, sel: Sel, rest: bool) -> Option<(f64, f64)> {
+    let (t, w, tr) = (ctx.t, ctx.w(), ctx.trailing);
+    let trail = win(ctx.series(), sel, rest, t - w - tr, t - w);
+    let (n, d) = ratio_parts(metric, &trail);
+    if d < ctx.s.min_volume || n <= 0.0 {
+        return None;
+    }
+    let mut e = n / d;
+    if let (Some(bn), Some(bt)) = (
+        bwin(ctx, sel, rest, t - w, t),
+        bwin(ctx, sel, rest, t - w - tr, t - w),
+    ) {
+        let (a, b) = ratio_parts(metric, &bn);
+        let (c, dd) = ratio_parts(metric, &bt);
+        if b > 0.0 && dd > 0.0 && a > 0.0 && c > 0.0 {
+            e *= ((a / b) / (c / dd)).clamp(0.5, 2.0);
+        }
+    }
+    Some((e, d))
+}
+
+fn judge_ratio(
+    ctx: &Ctx,
+    metric: &str,
+    sel: Sel,
+    rest: bool,
+    frozen: Option<f64>,
+    current: Option<Tier>,
+) -> Option<Judged> {
+    let now = win(ctx.series(), sel, rest, ctx.t - ctx.w(), ctx.t);
+    let (num, den) = ratio_parts(metric, &now);
+    let e = match frozen {
+        Some(f) => f,
+        None => expected_ratio(ctx, metric, sel, rest)?.0,
+    };
+    if den < ctx.s.min_volume || e <= 0.0 {
+        return None;
+    }
+    let obs = num / den;
+    let drop = 1.0 - obs / e;
+    let p = e.clamp(1e-6, 1.0 - 1e-6);
+    let z = (num - p * den) / (den * p * (1.0 - p)).sqrt().max(1e-9);
+    let tier = if z <= -ctx.s.z {
+        ctx.tier(drop, 0.0, current)
+    } else {
+        None
+    };
+    Some(Judged {
+        tier,
+        severity: drop,
+        value: obs,
+        expected: e,
+    })
+}
+
+// ---- volumes (GMV, UV) -------------------------------------------------------
+
+fn volume(metric: &str, c: &Counters) -> f64 {
+    match metric {
+        "gmv" => c.gmv_yuan(),
+        "orders" => c.orders as f64,
+        _ => c.stages[0] as f64,
+    }
+}
+
+/// Expected volume of a slice over the window and the spread of the
+/// observed/expected ratio: baseline × level where the baseline covers,
+/// else a robust trend of the trailing buckets.
+fn expected_volume(ctx: &Ctx, metric: &str, sel: Sel, rest: bool) -> Option<(f64, f64)> {
+    let (t, w, tr) = (ctx.t, ctx.w(), ctx.trailing);
+    let bw = ctx.series().width();
+    let k = (w / bw).max(1) as f64;
+    if let (Some(bn), Some(_)) = (
+        bwin(ctx, sel, rest, t - w, t),
+        bwin(ctx, sel, rest, t - w - tr, t - w),
+    ) {
+        // Level: this year ÷ last year over the trailing hour, bucket by bucket.
+        let ours = per_bucket(ctx.series(), sel, t - w - tr, t - w, |c| volume(metric, c));
+        let ours_rest: Vec<f64> = if rest {
+            per_bucket(ctx.series(), Sel::All, t - w - tr, t - w, |c| {
+                volume(metric, c)
+            })
+            .iter()
+            .zip(&ours)
+            .map(|(a, b)| a - b)
+            .collect()
+        } else {
+            ours
+        };
+        let b = ctx.baseline?;
+        let bdims = b.state.dims.read().expect("dims lock");
+        let bsel = sel.translate(ctx.dims, &bdims)?;
+        drop(bdims);
+        let theirs = per_bucket(
+            &b.state.series,
+            bsel,
+            t - w - tr - b.shift,
+            t - w - b.shift,
+            |c| volume(metric, c),
+        );
+        let theirs_rest: Vec<f64> = if rest {
+            per_bucket(
+                &b.state.series,
+                Sel::All,
+                t - w - tr - b.shift,
+                t - w - b.shift,
+                |c| volume(metric, c),
+            )
+            .iter()
+            .zip(&theirs)
+            .map(|(a, b)| a - b)
+            .collect()
+        } else {
+            theirs
+        };
+        let (so, st): (f64, f64) = (ours_rest.iter().sum(), theirs_rest.iter().sum());
+        if st <= 0.0 || so <= 0.0 {
+            return None;
+        }
+        let level = (so / st).clamp(0.05, 20.0);
+        let expected = volume(metric, &bn) * level;
+        // Spread of per-bucket ratios, scaled to a k-bucket window.
+        let ratios: Vec<f64> = ours_rest
+            .iter()
+            .zip(&theirs_rest)
+            .filter(|(_, b)| **b > 0.0)
+            .map(|(a, b)| a / (b * level))
+            .collect();
+        let spread = mad_sigma(&ratios, 1.0).max(0.02) / k.sqrt();
+        return Some((expected, spread));
+    }
+    let n = (tr / bw).clamp(4, 60);
+    let ys = per_bucket(ctx.series(), Sel::All, t - w - n * bw, t - w, |c| {
+        volume(metric, c)
+    });
+    let ys = if sel == Sel::All && !rest {
+        ys
+    } else {
+        let part = per_bucket(ctx.series(), sel, t - w - n * bw, t - w, |c| {
+            volume(metric, c)
+        });
+        if rest {
+            ys.iter().zip(&part).map(|(a, b)| a - b).collect()
+        } else {
+            part
+        }
+    };
+    let mut expected = 0.0;
+    let mut spread = 0.0;
+    for j in 0..(k as usize) {
+        let (f, s) = theil_sen_forecast(&ys, (ys.len() + j) as f64)?;
+        expected += f.max(0.0);
+        spread = s;
+    }
+    if expected <= 0.0 {
+        return None;
+    }
+    Some((expected, (spread * k.sqrt() / expected).max(0.02)))
+}
+
+fn judge_volume(
+    ctx: &Ctx,
+    metric: &str,
+    sel: Sel,
+    rest: bool,
+    frozen: Option<f64>,
+    current: Option<Tier>,
+) -> Option<Judged> {
+    let now = win(ctx.series(), sel, rest, ctx.t - ctx.w(), ctx.t);
+    let obs = volume(metric, &now);
+    let (e, spread) = expected_volume(ctx, metric, sel, rest)?;
+    let e = frozen.unwrap_or(e);
+    // Judge only slices with enough events (orders for GMV, visits for UV).
+    let events = if metric == "gmv" {
+        now.orders as f64
+    } else {
+        obs
+    };
+    let expected_events = if metric == "gmv" {
+        e / now.aov().unwrap_or(e.max(1.0)).max(1e-9)
+    } else {
+        e
+    };
+    if events.max(expected_events) < ctx.s.min_volume || e <= 0.0 {
+        return None;
+    }
+    let drop = 1.0 - obs / e;
+    let z = drop / spread;
+    let tier = if z >= ctx.s.z {
+        ctx.tier(drop, 0.0, current)
+    } else {
+        None
+    };
+    Some(Judged {
+        tier,
+        severity: drop,
+        value: obs,
+        expected: e,
+    })
+}
+
+/// Judges a slice (or the rest of the site without it, when `rest`), given
+/// the frozen expectation and current tier of an alert already open on it.
+type Judge = dyn Fn(&Ctx, Sel, bool, Option<f64>, Option<Tier>) -> Option<Judged>;
+
+// ---- narrowing the scope -----------------------------------------------------
+
+/// Judge the site and every channel and category, then report the
+/// narrowest scope that explains the anomaly: one slice whose removal
+/// leaves the rest of the site normal; else the site; else the worst
+/// slices of the dimension where the anomaly concentrates.
+fn narrowed(
+    ctx: &Ctx,
+    metric: &str,
+    judge: &Judge,
+) -> Vec<Finding> {
+    let mut judged: Vec<(Sel, Scope, Judged)> = Vec::new();
+    for (sel, scope) in slices(ctx.dims) {
+        let open = ctx.open_info(metric, &scope);
+        let (frozen, current) = (
+            open.and_then(|o| o.frozen_expected),
+            open.and_then(|o| o.tier),
+        );
+        if let Some(j) = judge(ctx, sel, false, frozen, current) {
+            judged.push((sel, scope, j));
+        }
+    }
+    let site = judged.iter().find(|(s, _, _)| *s == Sel::All).map(|x| x.2);
+    let mut anomalous: Vec<&(Sel, Scope, Judged)> = judged
+        .iter()
+        .filter(|(s, _, j)| *s != Sel::All && j.tier.is_some())
+        .collect();
+    anomalous.sort_by(|a, b| b.2.severity.total_cmp(&a.2.severity));
+
+    let contributions = |dim: &'static str| -> Vec<(&'static str, String, f64, f64)> {
+        let mut v: Vec<_> = judged
+            .iter()
+            .filter(|(s, _, _)| {
+                matches!(
+                    (dim, s),
+                    ("channel", Sel::Channel(_)) | ("category", Sel::Category(_))
+                )
+            })
+            .map(|(_, sc, j)| (dim, sc.0[0].1.clone(), j.value, j.expected))
+            .collect();
+        v.sort_by(|a, b| {
+            let d = |x: &(&str, String, f64, f64)| if x.3 != 0.0 { x.2 / x.3 } else { 1.0 };
+            d(a).total_cmp(&d(b))
+        });
+        v
+    };
+    let make = |scope: &Scope, j: Judged, sel: Sel| -> Finding {
+        let mut f = finding(
+            metric,
+            scope.clone(),
+            j.tier,
+            Some(j.value),
+            Some(j.expected),
+        );
+        let mut contribs = contributions("channel");
+        contribs.extend(contributions("category"));
+        f.detail.contributions = contribs;
+        f.detail.decomposition = decomposition(ctx, sel);
+        f.detail.funnel = Some(funnel_rates(ctx, sel));
+        f
+    };
+
+    let mut out = Vec::new();
+    if site.is_some_and(|s| s.tier.is_some()) {
+        // Does one slice explain it? Judge the rest of the site without it.
+        let explains = anomalous.iter().find(|(sel, _, _)| {
+            judge(ctx, *sel, true, None, None).is_some_and(|rest| rest.tier.is_none())
+        });
+        match explains {
+            Some((sel, scope, j)) => out.push(make(scope, *j, *sel)),
+            None => out.push(make(&Scope::site(), site.expect("checked"), Sel::All)),
+        }
+    } else if !anomalous.is_empty() {
+        // Site normal: keep the dimension where the worst slice is.
+        let worst_dim = anomalous[0].1 .0[0].0;
+        for (sel, scope, j) in anomalous
+            .iter()
+            .filter(|(_, sc, _)| sc.0[0].0 == worst_dim)
+            .take(3)
+        {
+            out.push(make(scope, *j, *sel));
+        }
+    }
+    out
+}
+
+fn decomposition(ctx: &Ctx, sel: Sel) -> Option<Decomposition> {
+    let (t, w) = (ctx.t, ctx.w());
+    let now = win(ctx.series(), sel, false, t - w, t);
+    let tr = win(ctx.series(), sel, false, t - w - ctx.trailing, t - w);
+    let k = w as f64 / ctx.trailing.max(1) as f64;
+    let (uv_e, gmv_e) =
+        match expected_volume(ctx, "uv", sel, false).zip(expected_volume(ctx, "gmv", sel, false)) {
+            Some(((u, _), (g, _))) => (u, g),
+            None => (tr.stages[0] as f64 * k, tr.gmv_yuan() * k),
+        };
+    Some(Decomposition {
+        uv: (now.stages[0] as f64, uv_e),
+        conversion: (now.overall_conversion(), tr.overall_conversion()),
+        aov: (now.aov(), tr.aov()),
+        gmv: (now.gmv_yuan(), gmv_e),
+    })
+}
+
+fn funnel_rates(ctx: &Ctx, sel: Sel) -> [(Option<f64>, Option<f64>); 4] {
+    let (t, w) = (ctx.t, ctx.w());
+    let now = win(ctx.series(), sel, false, t - w, t);
+    let tr = win(ctx.series(), sel, false, t - w - ctx.trailing, t - w);
+    [0, 1, 2, 3].map(|i| (now.stage_rate(i), tr.stage_rate(i)))
+}
+
+// ---- the rules ----------------------------------------------------------------
+
+pub fn evaluate(ctx: &Ctx) -> Vec<Finding> {
+    let metric = ctx.def.metric;
+    match ctx.def.name {
+        "funnel-visit-view-drop"
+        | "funnel-view-cart-drop"
+        | "funnel-cart-order-drop"
+        | "pay-conversion-drop" => narrowed(ctx, metric, &|c, sel, rest, frozen, cur| {
+            judge_ratio(c, metric, sel, rest, frozen, cur)
+        }),
+        "traffic-up-conversion-down" => narrowed(ctx, metric, &|c, sel, rest, frozen, cur| {
+            let conv = judge_ratio(c, "cr.overall", sel, rest, frozen, cur)?;
+            let now = win(c.series(), sel, rest, c.t - c.w(), c.t);
+            let (uv_e, _) = expected_volume(c, "uv", sel, rest)?;
+            let surge = now.stages[0] as f64 / uv_e.max(1.0);
+            // Traffic must be well above what was expected for this to be the
+            // "traffic up, conversion down" pattern; otherwise it is plain
+            // conversion loss, which the funnel rules report.
+            Some(if surge >= 1.5 {
+                conv
+            } else {
+                Judged { tier: None, ..conv }
+            })
+        }),
+        "traffic-drop" => narrowed(ctx, metric, &|c, sel, rest, frozen, cur| {
+            judge_volume(c, "uv", sel, rest, frozen, cur)
+        }),
+        "sales-drop" => narrowed(ctx, metric, &|c, sel, rest, frozen, cur| {
+            judge_volume(c, "gmv", sel, rest, frozen, cur)
+        }),
+        "budget-pace" => budget_pace(ctx),
+        "budget-roi-floor" => roi_floor(ctx),
+        "cs-response-sla" => cs_rate(ctx, |c| {
+            (c.cs_fast_replies as f64, c.cs_first_replies as f64)
+        }),
+        "cs-fcr-sla" => cs_rate(ctx, |c| (c.cs_first_contact as f64, c.cs_resolves as f64)),
+        "cs-satisfaction" => cs_satisfaction(ctx),
+        "cs-backlog" => cs_backlog(ctx),
+        "cs-complaint-spike" => cs_tag_spike(ctx, |c| c.cs_complaints),
+        "cs-refund-spike" => cs_tag_spike(ctx, |c| c.cs_refund_tags),
+        "cs-bad-review-spike" => cs_tag_spike(ctx, |c| c.cs_bad_reviews),
+        "stock-level" => stock_level(ctx),
+        "feed-stall" => feed_stall(ctx),
+        "feed-bad-lines" => feed_bad_lines(ctx),
+        "metric-anomaly" => metric_anomaly(ctx),
+        _ => Vec::new(),
+    }
+}
+
+/// Burn pace per budget line (and in total): spend in the window ÷ what the
+/// plan allows there, the plan shaped by the baseline's spend curve.
+fn budget_pace(ctx: &Ctx) -> Vec<Finding> {
+    let cfg = &ctx.state.cfg;
+    let (t, w) = (ctx.t, ctx.w());
+    let Some(phase) = cfg.phase_at(t - 1) else {
+        return Vec::new();
+    };
+    let ph = &cfg.phases[phase];
+    let share = cfg.budget.phase_shares.get(phase).copied().unwrap_or(0.0);
+    let mut lines: Vec<(Scope, Option<DimId>, f64)> = Vec::new();
+    for (name, plan) in &cfg.budget.items {
+        lines.push((Scope::one("item", name), ctx.dims.item.get(name), *plan));
+    }
+    if let Some(total) = cfg.budget.total {
+        lines.push((Scope::site(), None, total));
+    }
+    let spend_of = |series: &Series, item: Option<DimId>, from: Millis, to: Millis| -> f64 {
+        let mut m = 0;
+        for (_, b) in series.range(from, to) {
+            m += match item {
+                Some(id) => b.spend_by_item.get(id).copied().unwrap_or(0),
+                None => b.total.spend,
+            };
+        }
+        money_to_yuan(m)
+    };
+    let mut out = Vec::new();
+    for (scope, item, plan) in lines {
+        let phase_plan = plan * share;
+        if phase_plan <= 0.0 {
+            continue;
+        }
+        let actual = match (item, scope.is_site()) {
+            (Some(id), _) => spend_of(ctx.series(), Some(id), t - w, t),
+            (None, true) => spend_of(ctx.series(), None, t - w, t),
+            (None, false) => 0.0,
+        };
+        // Planned spend in this window: the baseline's share of its phase
+        // spend falling here, else an even spread over the phase.
+        let mut planned = phase_plan * w as f64 / (ph.end - ph.start) as f64;
+        if let Some(b) = ctx.baseline {
+            if b.covers(ph.start, ph.end) {
+                let bdims = b.state.dims.read().expect("dims lock");
+                let bitem = match (&scope.get("item"), item) {
+                    (Some(name), _) => bdims.item.get(name),
+                    _ => None,
+                };
+                drop(bdims);
+                if scope.is_site() || bitem.is_some() {
+                    let bw = spend_of(&b.state.series, bitem, t - w - b.shift, t - b.shift);
+                    let bp = spend_of(&b.state.series, bitem, ph.start - b.shift, ph.end - b.shift);
+                    if bp > 0.0 {
+                        planned = phase_plan * bw / bp;
+                    }
+                }
+            }
+        }
+        if planned <= 0.0 {
+            continue;
+        }
+        let pace = actual / planned;
+        let metric = "budget.pace";
+        let open = ctx.open_info(metric, &scope);
+        let mut tier = ctx.tier(pace, 1.0, open.and_then(|o| o.tier));
+        // Projected exhaustion of the phase budget within the hour is 紧急.
+        let spent = spend_of(ctx.series(), item, ph.start, t);
+        let rate = actual / w as f64;
+        let left = phase_plan - spent;
+        let exhaust_in = if rate > 0.0 {
+            left / rate
+        } else {
+            f64::INFINITY
+        };
+        if tier >= Some(Tier::Warning)
+            && exhaust_in <= 60.0 * MINUTE as f64
+            && ph.end - t > 60 * MINUTE
+        {
+            tier = Some(Tier::Emergency);
+        }
+        let mut f = finding(metric, scope, tier, Some(pace), Some(1.0));
+        f.detail.note = format!(
+            "window spend {actual:.0} vs plan {planned:.0}; phase spent {spent:.0} of {phase_plan:.0}; {}",
+            if exhaust_in.is_finite() && left > 0.0 {
+                format!("exhausted in {:.0} min at this pace", exhaust_in / MINUTE as f64)
+            } else if left <= 0.0 {
+                "phase budget exhausted".to_string()
+            } else {
+                "no spend".to_string()
+            }
+        );
+        out.push(f);
+    }
+    out
+}
+
+fn roi_floor(ctx: &Ctx) -> Vec<Finding> {
+    let now = win(ctx.series(), Sel::All, false, ctx.t - ctx.w(), ctx.t);
+    let Some(roi) = now.roi() else {
+        return Vec::new();
+    };
+    if (now.orders as f64) < ctx.s.min_volume / 10.0 || ctx.roi_target <= 0.0 {
+        return Vec::new();
+    }
+    let metric = "roi";
+    let open = ctx.open_info(metric, &Scope::site());
+    // Floors: severity = how far below, thresholds are fractions of the target.
+    let frac = roi / ctx.roi_target;
+    let tier = floor_tier(ctx, frac, open.and_then(|o| o.tier));
+    vec![finding(
+        metric,
+        Scope::site(),
+        tier,
+        Some(roi),
+        Some(ctx.roi_target),
+    )]
+}
+
+/// Tier of a value under descending floors [提醒, 警告, 紧急].
+fn floor_tier(ctx: &Ctx, value: f64, current: Option<Tier>) -> Option<Tier> {
+    let mut out = None;
+    for (i, tier) in Tier::ALL.iter().enumerate() {
+        let mut t = ctx.s.thresholds[i];
+        if current.is_some_and(|c| c >= *tier) {
+            // Hold a tier until the value is clearly back above its floor.
+            t *= 1.0 + 0.02 * ctx.s.hysteresis;
+        }
+        if value < t {
+            out = Some(*tier);
+        }
+    }
+    out
+}
+
+/// A CS rate against its SLA floors, judged on the Wilson upper bound so a
+/// handful of sessions cannot raise an alarm.
+fn cs_rate(ctx: &Ctx, parts: fn(&Counters) -> (f64, f64)) -> Vec<Finding> {
+    let now = win(ctx.series(), Sel::All, false, ctx.t - ctx.w(), ctx.t);
+    let (k, n) = parts(&now);
+    if n < ctx.s.min_volume {
+        return Vec::new();
+    }
+    let metric = ctx.def.metric;
+    let (_, upper) = wilson(k, n, ctx.s.z);
+    let open = ctx.open_info(metric, &Scope::site());
+    let tier = floor_tier(ctx, upper, open.and_then(|o| o.tier));
+    let mut f = finding(
+        metric,
+        Scope::site(),
+        tier,
+        Some(k / n),
+        Some(ctx.s.thresholds[0]),
+    );
+    f.detail.note = format!(
+        "{k:.0} of {n:.0} in {} min; 95% upper bound {:.1}%",
+        ctx.s.window_minutes,
+        upper * 100.0
+    );
+    vec![f]
+}
+
+fn cs_satisfaction(ctx: &Ctx) -> Vec<Finding> {
+    let now = win(ctx.series(), Sel::All, false, ctx.t - ctx.w(), ctx.t);
+    let n = now.cs_ratings as f64;
+    if n < ctx.s.min_volume {
+        return Vec::new();
+    }
+    let mean = now.cs_score_sum as f64 / n;
+    let var = (now.cs_score_sq_sum as f64 / n - mean * mean).max(0.04);
+    let upper = mean + ctx.s.z * (var / n).sqrt();
+    let metric = ctx.def.metric;
+    let open = ctx.open_info(metric, &Scope::site());
+    let tier = floor_tier(ctx, upper, open.and_then(|o| o.tier));
+    vec![finding(
+        metric,
+        Scope::site(),
+        tier,
+        Some(mean),
+        Some(ctx.s.thresholds[0]),
+    )]
+}
+
+/// Sessions still waiting for a first reply that this window added, in
+/// minutes of the usual inflow.
+fn cs_backlog(ctx: &Ctx) -> Vec<Finding> {
+    let (t, w) = (ctx.t, ctx.w());
+    let now = win(ctx.series(), Sel::All, false, t - w, t);
+    let trail = win(ctx.series(), Sel::All, false, t - w - ctx.trailing, t);
+    let inflow = trail.cs_sessions as f64 / ((w + ctx.trailing) / MINUTE) as f64;
+    let growth = now.cs_sessions as f64 - now.cs_first_replies as f64;
+    if (now.cs_sessions as f64) < ctx.s.min_volume || inflow <= 0.0 {
+        return Vec::new();
+    }
+    let minutes = growth / inflow;
+    let metric = ctx.def.metric;
+    let open = ctx.open_info(metric, &Scope::site());
+    let tier = ctx.tier(minutes, 0.0, open.and_then(|o| o.tier));
+    vec![finding(
+        metric,
+        Scope::site(),
+        tier,
+        Some(growth.max(0.0)),
+        Some(0.0),
+    )]
+}
+
+/// Sessions carrying a tag (投诉/退款/差评) against their usual share:
+/// Poisson surprise for significance, the share ratio for the tier.
+fn cs_tag_spike(ctx: &Ctx, tagged: fn(&Counters) -> u64) -> Vec<Finding> {
+    let (t, w) = (ctx.t, ctx.w());
+    let metric = ctx.def.metric;
+    let now = win(ctx.series(), Sel::All, false, t - w, t);
+    let n = now.cs_sessions as f64;
+    let k = tagged(&now);
+    let open = ctx.open_info(metric, &Scope::site());
+    let expected_share = match open.and_then(|o| o.frozen_expected) {
+        Some(f) => f,
+        None => {
+            let trail = win(
+                ctx.series(),
+                Sel::All,
+                false,
+                t - w - 2 * ctx.trailing,
+                t - w,
+            );
+            let base = ctx
+                .baseline
+                .and_then(|b| b.window(ctx.dims, Sel::All, t - w - 2 * ctx.trailing, t))
+                .filter(|c| c.cs_sessions > 100);
+            let pooled = |c: &Counters| (tagged(c) as f64 + 1.0) / (c.cs_sessions as f64 + 100.0);
+            // The larger of this campaign's recent share and last year's,
+            // floored: a quiet hour must not make one complaint a spike.
+            pooled(&trail)
+                .max(base.map_or(0.0, |c| pooled(&c)))
+                .max(0.005)
+        }
+    };
+    if n <= 0.0 {
+        return vec![finding(
+            metric,
+            Scope::site(),
+            None,
+            Some(0.0),
+            Some(expected_share),
+        )];
+    }
+    let share = k as f64 / n;
+    let surprise = poisson_surprise(k, expected_share * n);
+    let tier = if k as f64 >= ctx.s.min_volume && surprise >= ctx.s.z {
+        ctx.tier(share / expected_share, 1.0, open.and_then(|o| o.tier))
+    } else {
+        None
+    };
+    let mut f = finding(
+        metric,
+        Scope::site(),
+        tier,
+        Some(share),
+        Some(expected_share),
+    );
+    f.detail.note = format!(
+        "{k} of {n:.0} sessions in {} min (p ≈ 1e-{surprise:.1})",
+        ctx.s.window_minutes
+    );
+    vec![f]
+}
+
+fn stock_level(ctx: &Ctx) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (sku, s) in ctx.state.stock.iter() {
+        let tier = if s.is_out() {
+            Some(if s.hot {
+                Tier::Emergency
+            } else {
+                Tier::Warning
+            })
+        } else if s.below_safety() {
+            Some(if s.hot { Tier::Warning } else { Tier::Notice })
+        } else {
+            None
+        };
+        let scope = Scope::one("sku", ctx.dims.sku.name(sku));
+        // Only SKUs in trouble or with an open alert need a finding.
+        if tier.is_some() || ctx.open_info(ctx.def.metric, &scope).is_some() {
+            let mut f = finding(
+                ctx.def.metric,
+                scope,
+                tier,
+                Some(s.on_hand as f64),
+                s.safety.map(|x| x as f64),
+            );
+            f.detail.note = format!(
+                "{}on hand {} / safety {}",
+                if s.hot { "hot SKU; " } else { "" },
+                s.on_hand,
+                s.safety.map_or("-".into(), |x| x.to_string())
+            );
+            out.push(f);
+        }
+    }
+    out
+}
+
+/// A kind of record that stopped while the others go on.
+fn feed_stall(ctx: &Ctx) -> Vec<Finding> {
+    let (t, w) = (ctx.t, ctx.w());
+    let bw = ctx.series().width();
+    let metric = ctx.def.metric;
+    let mut out = Vec::new();
+    let mut per_kind: Vec<Vec<f64>> = Vec::new();
+    for k in Kind::ALL {
+        let mut v = vec![0.0; (w / bw).max(1) as usize];
+        for (start, b) in ctx.series().range(t - w, t) {
+            v[((start - (t - w)) / bw) as usize] = f64::from(b.by_kind[k as usize]);
+        }
+        per_kind.push(v);
+    }
+    let recent_any: f64 = per_kind
+        .iter()
+        .map(|v| v.iter().rev().take(2).sum::<f64>())
+        .sum();
+    for (ki, k) in Kind::ALL.iter().enumerate() {
+        let v = &per_kind[ki];
+        // Silence: trailing empty buckets up to now.
+        let silent = v.iter().rev().take_while(|x| **x == 0.0).count();
+        let scope = Scope::one("kind", k.key());
+        if silent == v.len() || silent == 0 {
+            if ctx.open_info(metric, &scope).is_some() {
+                out.push(finding(metric, scope, None, Some(0.0), None));
+            }
+            continue;
+        }
+        let before = &v[..v.len() - silent];
+        let rate = before.iter().sum::<f64>() / before.len() as f64;
+        let expected = rate * silent as f64;
+        let tier = (expected >= ctx.s.min_volume && silent >= 3 && recent_any > 0.0)
+            .then_some(Tier::Warning);
+        let mut f = finding(metric, scope, tier, Some(silent as f64), Some(expected));
+        f.detail.note = format!(
+            "no {} records for {silent} min (about {expected:.0} expected)",
+            k.key()
+        );
+        out.push(f);
+    }
+    // Everything stopped: only a live clock can get here (replay time moves
+    // with the records).
+    let last_any = per_kind
+        .iter()
+        .map(|v| v.iter().rev().take_while(|x| **x == 0.0).count())
+        .min()
+        .unwrap_or(0);
+    let total_rate: f64 =
+        per_kind.iter().map(|v| v.iter().sum::<f64>()).sum::<f64>() / per_kind[0].len() as f64;
+    if last_any >= 3 && total_rate * last_any as f64 >= ctx.s.min_volume {
+        out.push(finding(
+            metric,
+            Scope::site(),
+            Some(Tier::Emergency),
+            Some(last_any as f64),
+            None,
+        ));
+    } else if ctx.open_info(metric, &Scope::site()).is_some() {
+        out.push(finding(metric, Scope::site(), None, Some(0.0), None));
+    }
+    out
+}
+
+fn feed_bad_lines(ctx: &Ctx) -> Vec<Finding> {
+    let (t, w) = (ctx.t, ctx.w());
+    let (mut bad, mut good) = (0.0, 0.0);
+    for (_, b) in ctx.series().range(t - w, t) {
+        bad += f64::from(b.bad_lines);
+        good += b.by_kind.iter().map(|x| f64::from(*x)).sum::<f64>();
+    }
+    let metric = ctx.def.metric;
+    if bad < ctx.s.min_volume {
+        return if ctx.open_info(metric, &Scope::site()).is_some() {
+            vec![finding(metric, Scope::site(), None, Some(bad), None)]
+        } else {
+            Vec::new()
+        };
+    }
+    let share = bad / (bad + good);
+    let open = ctx.open_info(metric, &Scope::site());
+    let tier = ctx.tier(share, 0.0, open.and_then(|o| o.tier));
+    vec![finding(metric, Scope::site(), tier, Some(share), Some(0.0))]
+}
+
+/// Generic `metric` series: the newest bucket's mean against the trailing
+/// points' median, in robust z (MAD) units.
+fn metric_anomaly(ctx: &Ctx) -> Vec<Finding> {
+    let bw = ctx.series().width();
+    let t = ctx.t;
+    let n_points = ctx.s.window_minutes.max(4) as usize;
+    let mut out = Vec::new();
+    for id in ctx.dims.metric.ids_by_name() {
+        let name = ctx.dims.metric.name(id).to_string();
+        let scope = Scope::site();
+        let latest = ctx
+            .series()
+            .get(t - bw)
+            .and_then(|b| b.metrics.get(id))
+            .and_then(|m| m.mean());
+        let Some(x) = latest else {
+            if ctx.open_info(&name, &scope).is_some() {
+                let mut f = finding(&name, scope, None, None, None);
+                f.hold = true;
+                out.push(f);
+            }
+            continue;
+        };
+        let mut history: Vec<f64> = Vec::with_capacity(n_points);
+        for (_, b) in ctx.series().range(Millis::MIN, t - bw).rev() {
+            if let Some(m) = b.metrics.get(id).and_then(|m| m.mean()) {
+                history.push(m);
+                if history.len() >= n_points {
+                    break;
+                }
+            }
+        }
+        if (history.len() as f64) < ctx.s.min_volume {
+            continue;
+        }
+        let mut sorted = history.clone();
+        let center = median(&mut sorted).unwrap_or(0.0);
+        let spread = mad_sigma(&history, center)
+            .max(1e-3 * center.abs())
+            .max(1e-12);
+        let z = (x - center).abs() / spread;
+        let open = ctx.open_info(&name, &scope);
+        let tier = ctx.tier(z, 0.0, open.and_then(|o| o.tier));
+        let mut f = finding(&name, scope, tier, Some(x), Some(center));
+        f.detail.note = format!("robust z {z:.1} against the last {} points", history.len());
+        out.push(f);
+    }
+    out
+}
