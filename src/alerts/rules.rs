@@ -203,8 +203,24 @@ fn ratio_parts(metric: &str, c: &Counters) -> (f64, f64) {
     }
 }
 
+/// The baseline's shape is known ahead of time, so its "now" is read over a
+/// centred window at least `SMOOTH` wide: last year's noise must not become
+/// this year's expectation.
+const SMOOTH: Millis = 30 * MINUTE;
+
+/// Baseline counters around `[t − w, t)` (centred, ≥ SMOOTH wide) and the
+/// factor that scales them to a `w`-long window.
+fn baseline_now(ctx: &Ctx, sel: Sel, rest: bool) -> Option<(Counters, f64)> {
+    let (t, w) = (ctx.t, ctx.w());
+    let width = w.max(SMOOTH);
+    let pad = (width - w) / 2;
+    let c = bwin(ctx, sel, rest, t - w - pad, t + pad)?;
+    Some((c, w as f64 / width as f64))
+}
+
 /// Expected conversion of a slice: its trailing pooled rate, shaped by the
-/// baseline's change from its trailing window to this window.
+/// baseline's change from its trailing window to this moment. Returns the
+/// rate and the trailing denominator (its own uncertainty).
 fn expected_ratio(ctx: &Ctx, metric: &str, sel: Sel, rest: bool) -> Option<(f64, f64)> {
     let (t, w, tr) = (ctx.t, ctx.w(), ctx.trailing);
     let trail = win(ctx.series(), sel, rest, t - w - tr, t - w);
@@ -213,13 +229,13 @@ fn expected_ratio(ctx: &Ctx, metric: &str, sel: Sel, rest: bool) -> Option<(f64,
         return None;
     }
     let mut e = n / d;
-    if let (Some(bn), Some(bt)) = (
-        bwin(ctx, sel, rest, t - w, t),
+    if let (Some((bn, _)), Some(bt)) = (
+        baseline_now(ctx, sel, rest),
         bwin(ctx, sel, rest, t - w - tr, t - w),
     ) {
         let (a, b) = ratio_parts(metric, &bn);
         let (c, dd) = ratio_parts(metric, &bt);
-        if b > 0.0 && dd > 0.0 && a > 0.0 && c > 0.0 {
+        if b >= ctx.s.min_volume && dd >= ctx.s.min_volume && a > 0.0 && c > 0.0 {
             e *= ((a / b) / (c / dd)).clamp(0.5, 2.0);
         }
     }
@@ -236,17 +252,19 @@ fn judge_ratio(
 ) -> Option<Judged> {
     let now = win(ctx.series(), sel, rest, ctx.t - ctx.w(), ctx.t);
     let (num, den) = ratio_parts(metric, &now);
-    let e = match frozen {
-        Some(f) => f,
-        None => expected_ratio(ctx, metric, sel, rest)?.0,
+    let (e, trail_den) = match frozen {
+        Some(f) => (f, f64::INFINITY),
+        None => expected_ratio(ctx, metric, sel, rest)?,
     };
     if den < ctx.s.min_volume || e <= 0.0 {
         return None;
     }
     let obs = num / den;
     let drop = 1.0 - obs / e;
+    // Binomial z, widened by the uncertainty of the expectation itself.
     let p = e.clamp(1e-6, 1.0 - 1e-6);
-    let z = (num - p * den) / (den * p * (1.0 - p)).sqrt().max(1e-9);
+    let var = den * p * (1.0 - p) * (1.0 + den / trail_den);
+    let z = (num - p * den) / var.sqrt().max(1e-9);
     let tier = if z <= -ctx.s.z {
         ctx.tier(drop, 0.0, current)
     } else {
@@ -270,99 +288,64 @@ fn volume(metric: &str, c: &Counters) -> f64 {
     }
 }
 
-/// Expected volume of a slice over the window and the spread of the
-/// observed/expected ratio: baseline × level where the baseline covers,
-/// else a robust trend of the trailing buckets.
+/// The countable events behind a volume: orders for GMV, visits for UV.
+fn events(metric: &str, c: &Counters) -> f64 {
+    match metric {
+        "gmv" | "orders" => c.orders as f64,
+        _ => c.stages[0] as f64,
+    }
+}
+
+/// Expected volume and expected events of a slice over the window: the
+/// baseline (smoothed) × this year's level over the trailing window where
+/// the baseline covers, else a robust (Theil–Sen) trend of the trailing
+/// buckets.
 fn expected_volume(ctx: &Ctx, metric: &str, sel: Sel, rest: bool) -> Option<(f64, f64)> {
     let (t, w, tr) = (ctx.t, ctx.w(), ctx.trailing);
-    let bw = ctx.series().width();
-    let k = (w / bw).max(1) as f64;
-    if let (Some(bn), Some(_)) = (
-        bwin(ctx, sel, rest, t - w, t),
+    if let (Some((bn, scale)), Some(bt)) = (
+        baseline_now(ctx, sel, rest),
         bwin(ctx, sel, rest, t - w - tr, t - w),
     ) {
-        // Level: this year ÷ last year over the trailing hour, bucket by bucket.
-        let ours = per_bucket(ctx.series(), sel, t - w - tr, t - w, |c| volume(metric, c));
-        let ours_rest: Vec<f64> = if rest {
-            per_bucket(ctx.series(), Sel::All, t - w - tr, t - w, |c| {
-                volume(metric, c)
-            })
-            .iter()
-            .zip(&ours)
-            .map(|(a, b)| a - b)
-            .collect()
-        } else {
-            ours
-        };
-        let b = ctx.baseline?;
-        let bdims = b.state.dims.read().expect("dims lock");
-        let bsel = sel.translate(ctx.dims, &bdims)?;
-        drop(bdims);
-        let theirs = per_bucket(
-            &b.state.series,
-            bsel,
-            t - w - tr - b.shift,
-            t - w - b.shift,
-            |c| volume(metric, c),
-        );
-        let theirs_rest: Vec<f64> = if rest {
-            per_bucket(
-                &b.state.series,
-                Sel::All,
-                t - w - tr - b.shift,
-                t - w - b.shift,
-                |c| volume(metric, c),
-            )
-            .iter()
-            .zip(&theirs)
-            .map(|(a, b)| a - b)
-            .collect()
-        } else {
-            theirs
-        };
-        let (so, st): (f64, f64) = (ours_rest.iter().sum(), theirs_rest.iter().sum());
-        if st <= 0.0 || so <= 0.0 {
-            return None;
+        let ours = win(ctx.series(), sel, rest, t - w - tr, t - w);
+        let (lv, le) = (volume(metric, &ours), events(metric, &ours));
+        let (bv, be) = (volume(metric, &bt), events(metric, &bt));
+        if bv > 0.0 && be > 0.0 && lv > 0.0 {
+            let level = (lv / bv).clamp(0.05, 20.0);
+            let level_events = (le / be).clamp(0.05, 20.0);
+            return Some((
+                volume(metric, &bn) * scale * level,
+                events(metric, &bn) * scale * level_events,
+            ));
         }
-        let level = (so / st).clamp(0.05, 20.0);
-        let expected = volume(metric, &bn) * level;
-        // Spread of per-bucket ratios, scaled to a k-bucket window.
-        let ratios: Vec<f64> = ours_rest
-            .iter()
-            .zip(&theirs_rest)
-            .filter(|(_, b)| **b > 0.0)
-            .map(|(a, b)| a / (b * level))
-            .collect();
-        let spread = mad_sigma(&ratios, 1.0).max(0.02) / k.sqrt();
-        return Some((expected, spread));
     }
+    let bw = ctx.series().width();
+    let k = (w / bw).max(1);
     let n = (tr / bw).clamp(4, 60);
-    let ys = per_bucket(ctx.series(), Sel::All, t - w - n * bw, t - w, |c| {
-        volume(metric, c)
-    });
-    let ys = if sel == Sel::All && !rest {
-        ys
-    } else {
-        let part = per_bucket(ctx.series(), sel, t - w - n * bw, t - w, |c| {
-            volume(metric, c)
-        });
+    let from = t - w - n * bw;
+    let series = |f: fn(&str, &Counters) -> f64| -> Vec<f64> {
+        let all = per_bucket(ctx.series(), Sel::All, from, t - w, |c| f(metric, c));
+        if sel == Sel::All && !rest {
+            return all;
+        }
+        let part = per_bucket(ctx.series(), sel, from, t - w, |c| f(metric, c));
         if rest {
-            ys.iter().zip(&part).map(|(a, b)| a - b).collect()
+            all.iter().zip(&part).map(|(a, b)| a - b).collect()
         } else {
             part
         }
     };
-    let mut expected = 0.0;
-    let mut spread = 0.0;
-    for j in 0..(k as usize) {
-        let (f, s) = theil_sen_forecast(&ys, (ys.len() + j) as f64)?;
-        expected += f.max(0.0);
-        spread = s;
-    }
-    if expected <= 0.0 {
-        return None;
-    }
-    Some((expected, (spread * k.sqrt() / expected).max(0.02)))
+    let forecast = |ys: &[f64]| -> Option<f64> {
+        let mut sum = 0.0;
+        for j in 0..k {
+            sum += theil_sen_forecast(ys, (ys.len() as i64 + j) as f64)?
+                .0
+                .max(0.0);
+        }
+        Some(sum)
+    };
+    let ev = forecast(&series(volume))?;
+    let ee = forecast(&series(events))?;
+    (ev > 0.0).then_some((ev, ee))
 }
 
 fn judge_volume(
@@ -375,25 +358,17 @@ fn judge_volume(
 ) -> Option<Judged> {
     let now = win(ctx.series(), sel, rest, ctx.t - ctx.w(), ctx.t);
     let obs = volume(metric, &now);
-    let (e, spread) = expected_volume(ctx, metric, sel, rest)?;
+    let (e, e_events) = expected_volume(ctx, metric, sel, rest)?;
     let e = frozen.unwrap_or(e);
-    // Judge only slices with enough events (orders for GMV, visits for UV).
-    let events = if metric == "gmv" {
-        now.orders as f64
-    } else {
-        obs
-    };
-    let expected_events = if metric == "gmv" {
-        e / now.aov().unwrap_or(e.max(1.0)).max(1e-9)
-    } else {
-        e
-    };
-    if events.max(expected_events) < ctx.s.min_volume || e <= 0.0 {
+    if e_events < ctx.s.min_volume || e <= 0.0 {
         return None;
     }
     let drop = 1.0 - obs / e;
-    let z = drop / spread;
-    let tier = if z >= ctx.s.z {
+    // Significance from the events (Poisson, with room for over-dispersion):
+    // a few big orders must not make a GMV "drop".
+    let seen = events(metric, &now);
+    let z = (e_events - seen) / (2.0 * e_events).sqrt();
+    let tier = if drop > 0.0 && z >= ctx.s.z {
         ctx.tier(drop, 0.0, current)
     } else {
         None
@@ -416,11 +391,7 @@ type Judge = dyn Fn(&Ctx, Sel, bool, Option<f64>, Option<Tier>) -> Option<Judged
 /// narrowest scope that explains the anomaly: one slice whose removal
 /// leaves the rest of the site normal; else the site; else the worst
 /// slices of the dimension where the anomaly concentrates.
-fn narrowed(
-    ctx: &Ctx,
-    metric: &str,
-    judge: &Judge,
-) -> Vec<Finding> {
+fn narrowed(ctx: &Ctx, metric: &str, judge: &Judge) -> Vec<Finding> {
     let mut judged: Vec<(Sel, Scope, Judged)> = Vec::new();
     for (sel, scope) in slices(ctx.dims) {
         let open = ctx.open_info(metric, &scope);
@@ -604,31 +575,62 @@ fn budget_pace(ctx: &Ctx) -> Vec<Finding> {
         if phase_plan <= 0.0 {
             continue;
         }
-        let actual = match (item, scope.is_site()) {
-            (Some(id), _) => spend_of(ctx.series(), Some(id), t - w, t),
-            (None, true) => spend_of(ctx.series(), None, t - w, t),
-            (None, false) => 0.0,
-        };
-        // Planned spend in this window: the baseline's share of its phase
-        // spend falling here, else an even spread over the phase.
-        let mut planned = phase_plan * w as f64 / (ph.end - ph.start) as f64;
+        if item.is_none() && !scope.is_site() {
+            continue; // a planned line that has not spent yet
+        }
+        // Sparse lines (spent every 10 min, hourly…) get a window that holds
+        // several of their records; dense ones the rule's window.
+        let six_h = 6 * 60 * MINUTE;
+        let active = ctx
+            .series()
+            .range(t - six_h, t)
+            .filter(|(_, b)| match item {
+                Some(id) => b.spend_by_item.get(id).is_some_and(|m| *m != 0),
+                None => b.total.spend != 0,
+            })
+            .count()
+            .max(1) as i64;
+        let gap = six_h / active;
+        let bw = ctx.series().width();
+        let win_w = (8 * gap).clamp(w, 8 * 60 * MINUTE) / bw * bw;
+        let actual = spend_of(ctx.series(), item, t - win_w, t);
+        let spent = spend_of(ctx.series(), item, ph.start, t);
+        // Planned spend in the window: the baseline's share of its phase
+        // spend falling there (smoothed); without a baseline, the pace of
+        // the phase so far against an even spread.
+        let mut planned = None;
         if let Some(b) = ctx.baseline {
             if b.covers(ph.start, ph.end) {
                 let bdims = b.state.dims.read().expect("dims lock");
-                let bitem = match (&scope.get("item"), item) {
-                    (Some(name), _) => bdims.item.get(name),
-                    _ => None,
-                };
+                let bitem = scope.get("item").and_then(|name| bdims.item.get(name));
                 drop(bdims);
                 if scope.is_site() || bitem.is_some() {
-                    let bw = spend_of(&b.state.series, bitem, t - w - b.shift, t - b.shift);
+                    let width = win_w.max(60 * MINUTE);
+                    let pad = (width - win_w) / 2;
+                    let bwin = spend_of(
+                        &b.state.series,
+                        bitem,
+                        t - win_w - pad - b.shift,
+                        t + pad - b.shift,
+                    );
                     let bp = spend_of(&b.state.series, bitem, ph.start - b.shift, ph.end - b.shift);
                     if bp > 0.0 {
-                        planned = phase_plan * bw / bp;
+                        planned =
+                            Some((actual, phase_plan * bwin / bp * win_w as f64 / width as f64));
                     }
                 }
             }
         }
+        let (actual, planned) = match planned {
+            Some(p) => p,
+            None => {
+                let elapsed = (t - ph.start) as f64 / (ph.end - ph.start) as f64;
+                if elapsed < 0.1 {
+                    continue;
+                }
+                (spent, phase_plan * elapsed)
+            }
+        };
         if planned <= 0.0 {
             continue;
         }
@@ -637,8 +639,7 @@ fn budget_pace(ctx: &Ctx) -> Vec<Finding> {
         let open = ctx.open_info(metric, &scope);
         let mut tier = ctx.tier(pace, 1.0, open.and_then(|o| o.tier));
         // Projected exhaustion of the phase budget within the hour is 紧急.
-        let spent = spend_of(ctx.series(), item, ph.start, t);
-        let rate = actual / w as f64;
+        let rate = spend_of(ctx.series(), item, t - win_w, t) / win_w as f64;
         let left = phase_plan - spent;
         let exhaust_in = if rate > 0.0 {
             left / rate
@@ -906,7 +907,20 @@ fn feed_stall(ctx: &Ctx) -> Vec<Finding> {
         let before = &v[..v.len() - silent];
         let rate = before.iter().sum::<f64>() / before.len() as f64;
         let expected = rate * silent as f64;
-        let tier = (expected >= ctx.s.min_volume && silent >= 3 && recent_any > 0.0)
+        // A feed written every few minutes is silent in between: the silence
+        // must be well past its usual gap (and 5 minutes at least).
+        let mut max_gap = 0;
+        let mut gap = 0;
+        for x in before.iter().skip_while(|x| **x == 0.0) {
+            if *x == 0.0 {
+                gap += 1;
+                max_gap = max_gap.max(gap);
+            } else {
+                gap = 0;
+            }
+        }
+        let needed = (2 * max_gap + 1).max(5);
+        let tier = (expected >= ctx.s.min_volume && silent >= needed && recent_any > 0.0)
             .then_some(Tier::Warning);
         let mut f = finding(metric, scope, tier, Some(silent as f64), Some(expected));
         f.detail.note = format!(
@@ -924,7 +938,7 @@ fn feed_stall(ctx: &Ctx) -> Vec<Finding> {
         .unwrap_or(0);
     let total_rate: f64 =
         per_kind.iter().map(|v| v.iter().sum::<f64>()).sum::<f64>() / per_kind[0].len() as f64;
-    if last_any >= 3 && total_rate * last_any as f64 >= ctx.s.min_volume {
+    if last_any >= 5 && total_rate * last_any as f64 >= ctx.s.min_volume {
         out.push(finding(
             metric,
             Scope::site(),

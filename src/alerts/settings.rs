@@ -115,7 +115,7 @@ pub fn rule_defs() -> Vec<RuleDef> {
             defaults: s(BURST, 10, 2, 5, [0.2, 0.35, 0.6], 30.0, 3.0) },
         RuleDef { name: "budget-pace", panel: Budget, metric: "budget.pace", direction: RiseAboveExpected,
             about: "a budget line burning faster than its plan (plan × the baseline's spend curve); 紧急 also when its phase budget runs out within the hour",
-            defaults: s(quiet, 15, 3, 10, [1.3, 1.6, 2.5], 0.0, 0.0) },
+            defaults: s(quiet, 30, 3, 10, [1.3, 1.6, 2.5], 0.0, 0.0) },
         RuleDef { name: "budget-roi-floor", panel: Budget, metric: "roi", direction: Floor,
             about: "ROI (GMV ÷ spend) over the window below a fraction of the target (domain: ROI ≥ 5:1); thresholds are fractions of targets.roi",
             defaults: s(BURST, 60, 5, 10, [0.9, 0.7, 0.5], 1000.0, 0.0) },
