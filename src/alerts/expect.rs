@@ -212,6 +212,54 @@ pub fn poisson_surprise(k: u64, lambda: f64) -> f64 {
     (-ln_tail / std::f64::consts::LN_10).clamp(0.0, 300.0)
 }
 
+/// −log10 of P(X ≤ k) for X ~ Binomial(n, p): how surprising a low count is.
+pub fn binomial_low_surprise(k: f64, n: f64, p: f64) -> f64 {
+    let (k, n) = (k.round().max(0.0) as u64, n.round().max(0.0) as u64);
+    let p = p.clamp(1e-9, 1.0 - 1e-9);
+    if n == 0 || k as f64 >= n as f64 * p {
+        return 0.0;
+    }
+    let ln_pmf = |i: u64| -> f64 {
+        ln_factorial(n) - ln_factorial(i) - ln_factorial(n - i)
+            + i as f64 * p.ln()
+            + (n - i) as f64 * (1.0 - p).ln()
+    };
+    // Below the mode the pmf falls as i falls: sum from k down until it vanishes.
+    let top = ln_pmf(k);
+    let mut sum = 0.0;
+    let mut i = k as i64;
+    while i >= 0 {
+        let term = (ln_pmf(i as u64) - top).exp();
+        sum += term;
+        if term < 1e-12 {
+            break;
+        }
+        i -= 1;
+    }
+    (-(top + sum.ln()) / std::f64::consts::LN_10).clamp(0.0, 300.0)
+}
+
+/// −log10 of P(X ≤ k) for X ~ Poisson(λ): how surprising a low count is.
+pub fn poisson_low_surprise(k: f64, lambda: f64) -> f64 {
+    let k = k.round().max(0.0) as u64;
+    if lambda <= 0.0 || k as f64 >= lambda {
+        return 0.0;
+    }
+    let ln_pmf = |i: u64| -> f64 { i as f64 * lambda.ln() - lambda - ln_factorial(i) };
+    let top = ln_pmf(k);
+    let mut sum = 0.0;
+    let mut i = k as i64;
+    while i >= 0 {
+        let term = (ln_pmf(i as u64) - top).exp();
+        sum += term;
+        if term < 1e-12 {
+            break;
+        }
+        i -= 1;
+    }
+    (-(top + sum.ln()) / std::f64::consts::LN_10).clamp(0.0, 300.0)
+}
+
 fn ln_factorial(n: u64) -> f64 {
     if n < 2 {
         return 0.0;
@@ -249,6 +297,19 @@ mod tests {
         assert!(lo > 0.88 && hi < 0.99, "{lo} {hi}");
         let (lo, hi) = wilson(0.0, 0.0, 1.64);
         assert_eq!((lo, hi), (0.0, 1.0));
+    }
+
+    #[test]
+    fn low_tail_surprises_match_direct_sums() {
+        // P(X ≤ 2 | n=10, p=0.5) = 56/1024.
+        assert!(
+            (binomial_low_surprise(2.0, 10.0, 0.5) - (-(56.0f64 / 1024.0).log10())).abs() < 1e-9
+        );
+        // P(X ≤ 1 | λ=4) = 5e^-4.
+        assert!((poisson_low_surprise(1.0, 4.0) - (-(5.0 * (-4.0f64).exp()).log10())).abs() < 1e-9);
+        assert_eq!(binomial_low_surprise(6.0, 10.0, 0.5), 0.0);
+        assert!(binomial_low_surprise(2.0, 40.0, 0.37) > 5.0);
+        assert!(binomial_low_surprise(40.0, 200.0, 0.344) < 5.0);
     }
 
     #[test]

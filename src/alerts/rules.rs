@@ -11,7 +11,8 @@ use crate::state::State;
 use crate::time::{Millis, MINUTE};
 
 use super::expect::{
-    mad_sigma, median, per_bucket, poisson_surprise, theil_sen_forecast, wilson, Baseline, Sel,
+    binomial_low_surprise, mad_sigma, median, per_bucket, poisson_low_surprise, poisson_surprise,
+    theil_sen_forecast, wilson, Baseline, Sel,
 };
 use super::model::{Scope, Tier};
 use super::settings::{RuleDef, RuleSettings};
@@ -212,10 +213,40 @@ const SMOOTH: Millis = 30 * MINUTE;
 /// factor that scales them to a `w`-long window.
 fn baseline_now(ctx: &Ctx, sel: Sel, rest: bool) -> Option<(Counters, f64)> {
     let (t, w) = (ctx.t, ctx.w());
-    let width = w.max(SMOOTH);
-    let pad = (width - w) / 2;
-    let c = bwin(ctx, sel, rest, t - w - pad, t + pad)?;
-    Some((c, w as f64 / width as f64))
+    let (from, to) = smooth_span(ctx, t - w, t, SMOOTH);
+    let c = bwin(ctx, sel, rest, from, to)?;
+    Some((c, w as f64 / (to - from) as f64))
+}
+
+/// `[from, to)` widened to at least `min_width`, centred, but never across
+/// the edges of the phase it lies in (the 00:00 rush starts at a phase edge:
+/// smoothing across it would smear the jump).
+fn smooth_span(ctx: &Ctx, from: Millis, to: Millis, min_width: Millis) -> (Millis, Millis) {
+    let width = (to - from).max(min_width);
+    let pad = (width - (to - from)) / 2;
+    let (mut a, mut b) = (from - pad, to + pad);
+    if let Some(p) = ctx.state.cfg.phase_at(to - 1) {
+        let ph = &ctx.state.cfg.phases[p];
+        if a < ph.start {
+            b = (b + (ph.start - a)).min(ph.end);
+            a = ph.start.min(from);
+        }
+        if b > ph.end {
+            a = (a - (b - ph.end)).max(ph.start.min(from));
+            b = ph.end.max(to);
+        }
+    }
+    (a, b)
+}
+
+/// Judge only windows that lie inside one phase: the first minutes of a
+/// phase (the 00:00 rush) are compared with nothing from before it.
+fn window_in_phase(ctx: &Ctx) -> bool {
+    let cfg = &ctx.state.cfg;
+    match cfg.phase_at(ctx.t - 1) {
+        Some(p) => ctx.t - ctx.w() >= cfg.phases[p].start,
+        None => true,
+    }
 }
 
 /// Expected conversion of a slice: its trailing pooled rate, shaped by the
@@ -259,13 +290,18 @@ fn judge_ratio(
     if den < ctx.s.min_volume || e <= 0.0 {
         return None;
     }
+    if !window_in_phase(ctx) {
+        return None;
+    }
     let obs = num / den;
     let drop = 1.0 - obs / e;
-    // Binomial z, widened by the uncertainty of the expectation itself.
-    let p = e.clamp(1e-6, 1.0 - 1e-6);
-    let var = den * p * (1.0 - p) * (1.0 + den / trail_den);
-    let z = (num - p * den) / var.sqrt().max(1e-9);
-    let tier = if z <= -ctx.s.z {
+    // Exact binomial tail (small counts are where incidents at night live),
+    // on counts shrunk by the uncertainty of the expectation itself.
+    let shrink = 1.0 / (1.0 + den / trail_den);
+    // Rates near 1 (order→pay) are capped: pay events trail orders, so a
+    // window's rate is not a clean binomial there.
+    let surprise = binomial_low_surprise(num * shrink, den * shrink, e.min(0.95));
+    let tier = if surprise >= ctx.s.z {
         ctx.tier(drop, 0.0, current)
     } else {
         None
@@ -306,16 +342,31 @@ fn expected_volume(ctx: &Ctx, metric: &str, sel: Sel, rest: bool) -> Option<(f64
         baseline_now(ctx, sel, rest),
         bwin(ctx, sel, rest, t - w - tr, t - w),
     ) {
-        let ours = win(ctx.series(), sel, rest, t - w - tr, t - w);
-        let (lv, le) = (volume(metric, &ours), events(metric, &ours));
-        let (bv, be) = (volume(metric, &bt), events(metric, &bt));
-        if bv > 0.0 && be > 0.0 && lv > 0.0 {
-            let level = (lv / bv).clamp(0.05, 20.0);
-            let level_events = (le / be).clamp(0.05, 20.0);
-            return Some((
-                volume(metric, &bn) * scale * level,
-                events(metric, &bn) * scale * level_events,
-            ));
+        let _ = bt;
+        // This year's level against last year's: the median of 10-minute
+        // block ratios over three trailing spans, so an anomaly that just
+        // ended (bots inflating traffic) does not become the new level.
+        let block = 10 * MINUTE;
+        let mut lv = Vec::new();
+        let mut le = Vec::new();
+        let mut from = t - w - 3 * tr;
+        while from + block <= t - w {
+            let ours = win(ctx.series(), sel, rest, from, from + block);
+            if let Some(theirs) = bwin(ctx, sel, rest, from, from + block) {
+                if volume(metric, &theirs) > 0.0 && events(metric, &theirs) > 0.0 {
+                    lv.push(volume(metric, &ours) / volume(metric, &theirs));
+                    le.push(events(metric, &ours) / events(metric, &theirs));
+                }
+            }
+            from += block;
+        }
+        if let (Some(level), Some(level_events)) = (median(&mut lv), median(&mut le)) {
+            if level > 0.0 && level_events > 0.0 {
+                return Some((
+                    volume(metric, &bn) * scale * level.clamp(0.05, 20.0),
+                    events(metric, &bn) * scale * level_events.clamp(0.05, 20.0),
+                ));
+            }
         }
     }
     let bw = ctx.series().width();
@@ -358,17 +409,20 @@ fn judge_volume(
 ) -> Option<Judged> {
     let now = win(ctx.series(), sel, rest, ctx.t - ctx.w(), ctx.t);
     let obs = volume(metric, &now);
+    if !window_in_phase(ctx) || feed_silent(ctx, metric) {
+        return None;
+    }
     let (e, e_events) = expected_volume(ctx, metric, sel, rest)?;
     let e = frozen.unwrap_or(e);
     if e_events < ctx.s.min_volume || e <= 0.0 {
         return None;
     }
     let drop = 1.0 - obs / e;
-    // Significance from the events (Poisson, with room for over-dispersion):
+    // Significance from the events (Poisson, halved for over-dispersion):
     // a few big orders must not make a GMV "drop".
     let seen = events(metric, &now);
-    let z = (e_events - seen) / (2.0 * e_events).sqrt();
-    let tier = if drop > 0.0 && z >= ctx.s.z {
+    let surprise = poisson_low_surprise(seen / 2.0, e_events / 2.0);
+    let tier = if drop > 0.0 && surprise >= ctx.s.z {
         ctx.tier(drop, 0.0, current)
     } else {
         None
@@ -384,6 +438,29 @@ fn judge_volume(
 /// Judges a slice (or the rest of the site without it, when `rest`), given
 /// the frozen expectation and current tier of an alert already open on it.
 type Judge = dyn Fn(&Ctx, Sel, bool, Option<f64>, Option<Tier>) -> Option<Judged>;
+
+/// No order (or traffic) records at all in the last minutes while other
+/// feeds go on: a stalled feed, which `feed-stall` reports; judging sales
+/// or traffic on it would blame the business for the pipeline.
+fn feed_silent(ctx: &Ctx, metric: &str) -> bool {
+    let kind = if metric == "uv" {
+        Kind::Traffic
+    } else {
+        Kind::Order
+    } as usize;
+    let bw = ctx.series().width();
+    let recent: Vec<&crate::series::Bucket> = ctx
+        .series()
+        .range(ctx.t - 3 * bw, ctx.t)
+        .map(|(_, b)| b)
+        .collect();
+    let others: u32 = recent
+        .iter()
+        .map(|b| b.by_kind.iter().sum::<u32>() - b.by_kind[kind])
+        .sum();
+    let own: u32 = recent.iter().map(|b| b.by_kind[kind]).sum();
+    others > 0 && own == 0
+}
 
 // ---- narrowing the scope -----------------------------------------------------
 
@@ -444,9 +521,11 @@ fn narrowed(ctx: &Ctx, metric: &str, judge: &Judge) -> Vec<Finding> {
     };
 
     let mut out = Vec::new();
+    let site_open = ctx.open_info(metric, &Scope::site()).is_some();
     if site.is_some_and(|s| s.tier.is_some()) {
         // Does one slice explain it? Judge the rest of the site without it.
-        let explains = anomalous.iter().find(|(sel, _, _)| {
+        // (Once the site-wide alert is open, it stays the scope.)
+        let explains = anomalous.iter().filter(|_| !site_open).find(|(sel, _, _)| {
             judge(ctx, *sel, true, None, None).is_some_and(|rest| rest.tier.is_none())
         });
         match explains {
@@ -605,21 +684,19 @@ fn budget_pace(ctx: &Ctx) -> Vec<Finding> {
                 let bitem = scope.get("item").and_then(|name| bdims.item.get(name));
                 drop(bdims);
                 if scope.is_site() || bitem.is_some() {
-                    let width = win_w.max(60 * MINUTE);
-                    let pad = (width - win_w) / 2;
-                    let bwin = spend_of(
-                        &b.state.series,
-                        bitem,
-                        t - win_w - pad - b.shift,
-                        t + pad - b.shift,
-                    );
+                    // Spend windows hold ≥ 30 min of dense records: read the
+                    // baseline over the same window (smoothing would flatten
+                    // the rush).
+                    let bwin = spend_of(&b.state.series, bitem, t - win_w - b.shift, t - b.shift);
                     let bp = spend_of(&b.state.series, bitem, ph.start - b.shift, ph.end - b.shift);
                     if bp > 0.0 {
-                        planned =
-                            Some((actual, phase_plan * bwin / bp * win_w as f64 / width as f64));
+                        planned = Some((actual, phase_plan * bwin / bp));
                     }
                 }
             }
+        }
+        if t - win_w < ph.start {
+            continue; // the window reaches back into the previous phase
         }
         let (actual, planned) = match planned {
             Some(p) => p,
@@ -634,7 +711,21 @@ fn budget_pace(ctx: &Ctx) -> Vec<Finding> {
         if planned <= 0.0 {
             continue;
         }
-        let pace = actual / planned;
+        let mut pace = actual / planned;
+        // Confirm on a window twice as long (when it fits in the phase), so
+        // a noisy half hour at night is not a burn problem.
+        if let Some(b) = ctx.baseline.filter(|_| t - 2 * win_w >= ph.start) {
+            let bdims = b.state.dims.read().expect("dims lock");
+            let bitem = scope.get("item").and_then(|name| bdims.item.get(name));
+            drop(bdims);
+            let bp = spend_of(&b.state.series, bitem, ph.start - b.shift, ph.end - b.shift);
+            let bwin = spend_of(&b.state.series, bitem, t - 2 * win_w - b.shift, t - b.shift);
+            if bp > 0.0 && bwin > 0.0 {
+                let long =
+                    spend_of(ctx.series(), item, t - 2 * win_w, t) / (phase_plan * bwin / bp);
+                pace = pace.min(long);
+            }
+        }
         let metric = "budget.pace";
         let open = ctx.open_info(metric, &scope);
         let mut tier = ctx.tier(pace, 1.0, open.and_then(|o| o.tier));
@@ -668,26 +759,35 @@ fn budget_pace(ctx: &Ctx) -> Vec<Finding> {
     out
 }
 
+/// ROI of the phase so far against the target: the target is a campaign
+/// figure, and an hourly ROI swings with the night's low sales.
 fn roi_floor(ctx: &Ctx) -> Vec<Finding> {
-    let now = win(ctx.series(), Sel::All, false, ctx.t - ctx.w(), ctx.t);
-    let Some(roi) = now.roi() else {
+    let cfg = &ctx.state.cfg;
+    let Some(p) = cfg.phase_at(ctx.t - 1) else {
         return Vec::new();
     };
-    if (now.orders as f64) < ctx.s.min_volume / 10.0 || ctx.roi_target <= 0.0 {
+    let ph = &cfg.phases[p];
+    if ((ctx.t - ph.start) as f64) < 0.1 * (ph.end - ph.start) as f64 {
+        return Vec::new();
+    }
+    let so_far = win(ctx.series(), Sel::All, false, ph.start, ctx.t);
+    let Some(roi) = so_far.roi() else {
+        return Vec::new();
+    };
+    if (so_far.orders as f64) < ctx.s.min_volume || ctx.roi_target <= 0.0 {
         return Vec::new();
     }
     let metric = "roi";
     let open = ctx.open_info(metric, &Scope::site());
-    // Floors: severity = how far below, thresholds are fractions of the target.
-    let frac = roi / ctx.roi_target;
-    let tier = floor_tier(ctx, frac, open.and_then(|o| o.tier));
-    vec![finding(
-        metric,
-        Scope::site(),
-        tier,
-        Some(roi),
-        Some(ctx.roi_target),
-    )]
+    let tier = floor_tier(ctx, roi / ctx.roi_target, open.and_then(|o| o.tier));
+    let mut f = finding(metric, Scope::site(), tier, Some(roi), Some(ctx.roi_target));
+    f.detail.note = format!(
+        "phase {} so far: GMV {:.0} ÷ spend {:.0}",
+        ph.name,
+        so_far.gmv_yuan(),
+        so_far.spend_yuan()
+    );
+    vec![f]
 }
 
 /// Tier of a value under descending floors [提醒, 警告, 紧急].
@@ -820,8 +920,19 @@ fn cs_tag_spike(ctx: &Ctx, tagged: fn(&Counters) -> u64) -> Vec<Finding> {
     }
     let share = k as f64 / n;
     let surprise = poisson_surprise(k, expected_share * n);
+    // Rare tags make any handful a big ratio: the tier is also bounded by
+    // how surprising the count is (each tier two more orders of magnitude).
+    let current = open.and_then(|o| o.tier);
     let tier = if k as f64 >= ctx.s.min_volume && surprise >= ctx.s.z {
-        ctx.tier(share / expected_share, 1.0, open.and_then(|o| o.tier))
+        let by_surprise = if surprise >= ctx.s.z + 4.0 {
+            Tier::Emergency
+        } else if surprise >= ctx.s.z + 2.0 || current >= Some(Tier::Warning) {
+            Tier::Warning
+        } else {
+            Tier::Notice
+        };
+        ctx.tier(share / expected_share, 1.0, current)
+            .map(|t| t.min(by_surprise))
     } else {
         None
     };
