@@ -261,6 +261,7 @@ pub fn simulate(a: SimulateArgs) -> Result<()> {
         scale: a.scale,
         with_baseline: !a.no_baseline,
         bad_lines: a.bad_lines,
+        compact: a.compact,
     })?;
     eprintln!(
         "wrote {} records ({:.1} MB, {} incidents) in {:.1}s\n  recording: {}\n  config:    {}\n  truth:     {}",

@@ -5,6 +5,7 @@
 pub mod alerts;
 pub mod clock;
 pub mod config;
+pub mod convert;
 pub mod dims;
 pub mod eval;
 pub mod figures;

@@ -119,6 +119,10 @@ pub struct SimulateArgs {
     /// Inject a few malformed lines (counted in truth.json).
     #[arg(long)]
     pub bad_lines: bool,
+    /// Smaller files, for a sample kept in git (see `warroom simulate --help`):
+    /// no zero traffic rows, coarser 预热 traffic, a coarse baseline clipped to 爆发.
+    #[arg(long)]
+    pub compact: bool,
 }
 
 fn main() -> ExitCode {

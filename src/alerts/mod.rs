@@ -235,7 +235,12 @@ impl Engine {
                 }
                 track.pending += 1;
                 track.pending_tier = Some(track.pending_tier.map_or(tier, |p| p.min(tier)));
-                if track.pending >= s.for_evaluations && !inhibited {
+                let needed = if f.is_some_and(|f| f.urgent) {
+                    1
+                } else {
+                    s.for_evaluations
+                };
+                if track.pending >= needed && !inhibited {
                     let f = f.expect("a tier comes from a finding");
                     let idx = self.open_alert(
                         key.0,

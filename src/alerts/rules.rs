@@ -25,6 +25,8 @@ pub struct Finding {
     pub scope: Scope,
     pub tier: Option<Tier>,
     pub hold: bool,
+    /// Open without waiting for `for_evaluations` (overwhelming evidence).
+    pub urgent: bool,
     pub value: Option<f64>,
     pub expected: Option<f64>,
     pub detail: Detail,
@@ -138,6 +140,7 @@ fn finding(
         scope,
         tier,
         hold: false,
+        urgent: false,
         value,
         expected,
         detail: Detail::default(),
@@ -189,7 +192,14 @@ struct Judged {
     severity: f64,
     value: f64,
     expected: f64,
+    /// Evidence so strong (two orders of magnitude past the rule's
+    /// significance) that waiting for a second evaluation only adds delay.
+    urgent: bool,
 }
+
+/// Below this many expected events a window is short of evidence, and the
+/// rule also looks at two and three windows' worth (quiet hours at night).
+const AMPLE_EVENTS: f64 = 40.0;
 
 // ---- funnel ratios ---------------------------------------------------------
 
@@ -267,7 +277,11 @@ fn expected_ratio(ctx: &Ctx, metric: &str, sel: Sel, rest: bool) -> Option<(f64,
         let (a, b) = ratio_parts(metric, &bn);
         let (c, dd) = ratio_parts(metric, &bt);
         if b >= ctx.s.min_volume && dd >= ctx.s.min_volume && a > 0.0 && c > 0.0 {
-            e *= ((a / b) / (c / dd)).clamp(0.5, 2.0);
+            // Trust last year's change of rate only as far as its counts
+            // carry it: a few hundred events shape nothing (shrink to 1).
+            let adj = ((a / b) / (c / dd)).clamp(0.5, 2.0);
+            let trust = b.min(dd) / (b.min(dd) + 2000.0);
+            e *= 1.0 + (adj - 1.0) * trust;
         }
     }
     Some((e, d))
@@ -281,26 +295,48 @@ fn judge_ratio(
     frozen: Option<f64>,
     current: Option<Tier>,
 ) -> Option<Judged> {
-    let now = win(ctx.series(), sel, rest, ctx.t - ctx.w(), ctx.t);
-    let (num, den) = ratio_parts(metric, &now);
     let (e, trail_den) = match frozen {
         Some(f) => (f, f64::INFINITY),
         None => expected_ratio(ctx, metric, sel, rest)?,
     };
-    if den < ctx.s.min_volume || e <= 0.0 {
+    if e <= 0.0 || !window_in_phase(ctx) {
         return None;
     }
-    if !window_in_phase(ctx) {
-        return None;
+    let phase_start = ctx
+        .state
+        .cfg
+        .phase_at(ctx.t - 1)
+        .map_or(Millis::MIN, |p| ctx.state.cfg.phases[p].start);
+    let mut best: Option<(f64, f64, f64)> = None; // (surprise, obs, drop)
+    for k in 1..=3 {
+        let from = ctx.t - k * ctx.w();
+        if k > 1 && from < phase_start {
+            break;
+        }
+        let now = win(ctx.series(), sel, rest, from, ctx.t);
+        let (num, den) = ratio_parts(metric, &now);
+        if den < ctx.s.min_volume {
+            if den * e >= AMPLE_EVENTS {
+                break;
+            }
+            continue;
+        }
+        let obs = num / den;
+        let drop = 1.0 - obs / e;
+        // Exact binomial tail (small counts are where incidents at night
+        // live), on counts shrunk by the uncertainty of the expectation.
+        // Rates near 1 (order→pay) are capped: pay events trail orders, so a
+        // window's rate is not a clean binomial there.
+        let shrink = 1.0 / (1.0 + den / trail_den);
+        let surprise = binomial_low_surprise(num * shrink, den * shrink, e.min(0.95));
+        if best.is_none_or(|b| surprise > b.0) {
+            best = Some((surprise, obs, drop));
+        }
+        if den * e >= AMPLE_EVENTS {
+            break; // enough evidence in this window: do not dilute it
+        }
     }
-    let obs = num / den;
-    let drop = 1.0 - obs / e;
-    // Exact binomial tail (small counts are where incidents at night live),
-    // on counts shrunk by the uncertainty of the expectation itself.
-    let shrink = 1.0 / (1.0 + den / trail_den);
-    // Rates near 1 (order→pay) are capped: pay events trail orders, so a
-    // window's rate is not a clean binomial there.
-    let surprise = binomial_low_surprise(num * shrink, den * shrink, e.min(0.95));
+    let (surprise, obs, drop) = best?;
     let tier = if surprise >= ctx.s.z {
         ctx.tier(drop, 0.0, current)
     } else {
@@ -311,6 +347,7 @@ fn judge_ratio(
         severity: drop,
         value: obs,
         expected: e,
+        urgent: surprise >= ctx.s.z + 2.0,
     })
 }
 
@@ -432,6 +469,7 @@ fn judge_volume(
         severity: drop,
         value: obs,
         expected: e,
+        urgent: surprise >= ctx.s.z + 2.0,
     })
 }
 
@@ -512,6 +550,7 @@ fn narrowed(ctx: &Ctx, metric: &str, judge: &Judge) -> Vec<Finding> {
             Some(j.value),
             Some(j.expected),
         );
+        f.urgent = j.urgent;
         let mut contribs = contributions("channel");
         contribs.extend(contributions("category"));
         f.detail.contributions = contribs;
@@ -767,8 +806,8 @@ fn roi_floor(ctx: &Ctx) -> Vec<Finding> {
         return Vec::new();
     };
     let ph = &cfg.phases[p];
-    if ((ctx.t - ph.start) as f64) < 0.1 * (ph.end - ph.start) as f64 {
-        return Vec::new();
+    if ((ctx.t - ph.start) as f64) < 0.25 * (ph.end - ph.start) as f64 {
+        return Vec::new(); // early in a phase the ROI swings with the rush
     }
     let so_far = win(ctx.series(), Sel::All, false, ph.start, ctx.t);
     let Some(roi) = so_far.roi() else {
@@ -921,12 +960,12 @@ fn cs_tag_spike(ctx: &Ctx, tagged: fn(&Counters) -> u64) -> Vec<Finding> {
     let share = k as f64 / n;
     let surprise = poisson_surprise(k, expected_share * n);
     // Rare tags make any handful a big ratio: the tier is also bounded by
-    // how surprising the count is (each tier two more orders of magnitude).
+    // how surprising the count is (each tier one or more orders of magnitude further).
     let current = open.and_then(|o| o.tier);
     let tier = if k as f64 >= ctx.s.min_volume && surprise >= ctx.s.z {
-        let by_surprise = if surprise >= ctx.s.z + 4.0 {
+        let by_surprise = if surprise >= ctx.s.z + 3.0 {
             Tier::Emergency
-        } else if surprise >= ctx.s.z + 2.0 || current >= Some(Tier::Warning) {
+        } else if surprise >= ctx.s.z + 1.0 || current >= Some(Tier::Warning) {
             Tier::Warning
         } else {
             Tier::Notice

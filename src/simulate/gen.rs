@@ -20,7 +20,42 @@ pub(crate) const BAD_LINES: usize = 6;
 /// sees as late, which at tiny scales can be fewer).
 pub(crate) const LATE_RECORDS: usize = 5;
 /// CS sessions opened per minute at scale 1 regardless of orders (pre-sale questions).
-const CS_BASE_PER_MIN: f64 = 2.5;
+const CS_BASE_PER_MIN: f64 = 4.0;
+/// Share of a complaint wave's opens that are wave complaints (on top of the usual 1 %, so
+/// that about 18 % of the window's sessions carry 投诉).
+const COMPLAINT_WAVE_SHARE: f64 = 0.172;
+
+/// How finely a recording's aggregated feeds are written (see `SimOptions::compact`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Granularity {
+    /// Seconds per traffic row, per phase: the phase's step length or a multiple of it.
+    pub traffic_s: [i64; 3],
+    /// Seconds per spend line of each (item, channel): 60 or a multiple of it.
+    pub spend_s: i64,
+    /// Omit traffic rows whose count is 0.
+    pub skip_zero: bool,
+}
+
+impl Granularity {
+    /// One traffic row per step, one spend line per minute, zero rows kept.
+    pub const FULL: Granularity = Granularity {
+        traffic_s: [300, 60, 300],
+        spend_s: 60,
+        skip_zero: false,
+    };
+    /// The campaign of a compact recording: 预热 traffic at 10 minutes.
+    pub const COMPACT_CAMPAIGN: Granularity = Granularity {
+        traffic_s: [600, 60, 300],
+        spend_s: 60,
+        skip_zero: true,
+    };
+    /// The baseline of a compact recording: traffic and spend at 5 minutes.
+    pub const COMPACT_BASELINE: Granularity = Granularity {
+        traffic_s: [300, 300, 300],
+        spend_s: 300,
+        skip_zero: true,
+    };
+}
 
 /// Everything fixed before a recording is generated.
 pub(crate) struct Plan {
@@ -79,6 +114,7 @@ pub(crate) struct GenOptions<'a> {
     /// Distinguishes ids of different recordings: `O-{prefix}-…`, `S-{prefix}-…`.
     pub id_prefix: u32,
     pub seed: u64,
+    pub granularity: Granularity,
 }
 
 /// splitmix64 finaliser.
@@ -143,6 +179,9 @@ struct MinuteAgg {
     cat_orders: Vec<[u64; 4]>,
 }
 
+/// Funnel counts of one step: `[channel][category][stage]`.
+type StepTraffic = [[[u64; 5]; 4]; 5];
+
 struct Gen<'a, 's> {
     o: &'a GenOptions<'a>,
     plan: &'a Plan,
@@ -159,6 +198,9 @@ struct Gen<'a, 's> {
     late_idx: usize,
     subsidy_rate: [f64; 3],
     complaint_carry: f64,
+    /// Spend of the current spend window, when it is longer than a minute:
+    /// (window start, [(item, channel, cents)] in first-seen order).
+    spend_acc: (i64, Vec<(usize, Option<usize>, i64)>),
 }
 
 /// Generates one recording into `sink`. Returns what was written and whether it ran to
@@ -217,22 +259,57 @@ pub(crate) fn generate(o: &GenOptions<'_>, sink: Sink<'_>) -> anyhow::Result<(Co
         late_idx: 0,
         subsidy_rate,
         complaint_carry: 0.5,
+        spend_acc: (0, Vec::new()),
     };
     if o.bad_lines {
         g.push_bad_lines(&mut r_misc);
     }
-    for st in &plan.steps {
-        let pays = g.traffic(st);
-        let agg = g.orders(st, &pays);
-        for mi in 0..(st.len / 60) as usize {
-            let t = st.start + mi as i64 * 60;
-            g.stock_minute(t, st.phase, &agg.cat_orders[mi]);
-            g.spend_minute(t, st.phase, agg.gmv_cents[mi]);
-            g.cs_minute(t, agg.orders[mi]);
+    // Steps are generated in groups, one per traffic row window. Each feed draws from its
+    // own stream in step order and the sink orders lines by (emit, push order), so the
+    // grouping changes no line of any file, only how traffic (and spend) are summed.
+    let gran = o.granularity;
+    let steps = &plan.steps;
+    let mut i = 0;
+    while i < steps.len() {
+        let phase = steps[i].phase;
+        let row = gran.traffic_s[phase];
+        let w = cal.warm_start + (steps[i].start - cal.warm_start).div_euclid(row) * row;
+        let mut j = i + 1;
+        while j < steps.len() && steps[j].phase == phase && steps[j].start < w + row {
+            j += 1;
         }
-        if !g.sink.drain(st.start + st.len)? {
+        let group = &steps[i..j];
+        let traffic: Vec<StepTraffic> = group.iter().map(|st| g.traffic(st)).collect();
+        let mut sum = [[[0u64; 5]; 4]; 5];
+        for t in &traffic {
+            for (s, x) in sum
+                .iter_mut()
+                .flatten()
+                .flatten()
+                .zip(t.iter().flatten().flatten())
+            {
+                *s += x;
+            }
+        }
+        g.push_traffic(w, &sum);
+        let aggs: Vec<MinuteAgg> = group
+            .iter()
+            .zip(&traffic)
+            .map(|(st, t)| g.orders(st, t))
+            .collect();
+        for (st, agg) in group.iter().zip(aggs) {
+            for mi in 0..(st.len / 60) as usize {
+                let t = st.start + mi as i64 * 60;
+                g.stock_minute(t, st.phase, &agg.cat_orders[mi]);
+                g.spend_minute(t, st.phase, agg.gmv_cents[mi]);
+                g.cs_minute(t, agg.orders[mi]);
+            }
+        }
+        let end = group[group.len() - 1].start + group[group.len() - 1].len;
+        if !g.sink.drain(end)? {
             break;
         }
+        i = j;
     }
     g.sink.finish()
 }
@@ -245,7 +322,8 @@ impl Gen<'_, '_> {
             .find(|i| i.kind == kind && i.active(t))
     }
 
-    fn traffic(&mut self, st: &Step) -> [[u64; 4]; 5] {
+    /// Draws the funnel of one step (visits with bots, then each stage from the previous).
+    fn traffic(&mut self, st: &Step) -> StepTraffic {
         let pay_fail = self.active(Kind::PaymentFailure, st.start).is_some();
         let bot = self
             .active(Kind::BotTraffic, st.start)
@@ -253,10 +331,9 @@ impl Gen<'_, '_> {
         let cart_bug = self
             .active(Kind::CartBug, st.start)
             .and_then(|i| i.category);
-        let ts_ms = st.start * 1000;
-        let mut pays = [[0u64; 4]; 5];
-        for (ch, ch_name) in CHANNELS.iter().enumerate() {
-            for (cat, cat_name) in CATEGORIES.iter().enumerate() {
+        let mut out = [[[0u64; 5]; 4]; 5];
+        for (ch, row) in out.iter_mut().enumerate() {
+            for (cat, counts) in row.iter_mut().enumerate() {
                 let r = &mut self.r_traffic;
                 let lam = visit_mean(self.plan.sc, self.plan.eff_scale, st, ch, cat);
                 let organic = poisson(r, lam);
@@ -273,8 +350,22 @@ impl Gen<'_, '_> {
                 let order = binom(r, cart, rate(2, ch, cat));
                 let rp = if pay_fail { 0.30 } else { rate(3, ch, cat) };
                 let pay = binom(r, order, rp);
-                pays[ch][cat] = pay;
-                for (stage, n) in STAGES.iter().zip([organic + bots, view, cart, order, pay]) {
+                *counts = [organic + bots, view, cart, order, pay];
+            }
+        }
+        out
+    }
+
+    /// Writes the traffic rows of the window starting at `t`.
+    fn push_traffic(&mut self, t: i64, counts: &StepTraffic) {
+        let skip_zero = self.o.granularity.skip_zero;
+        let ts_ms = t * 1000;
+        for (ch_name, row) in CHANNELS.iter().zip(counts) {
+            for (cat_name, stages) in CATEGORIES.iter().zip(row) {
+                for (stage, &n) in STAGES.iter().zip(stages) {
+                    if n == 0 && skip_zero {
+                        continue;
+                    }
                     let mut line = String::with_capacity(48);
                     push_u64(&mut line, ts_ms as u64);
                     line.push_str(",traffic,");
@@ -285,15 +376,13 @@ impl Gen<'_, '_> {
                     line.push_str(ch_name);
                     line.push(',');
                     line.push_str(cat_name);
-                    self.sink
-                        .push(Feed::Traffic, st.start, st.start, Tag::Normal, line);
+                    self.sink.push(Feed::Traffic, t, t, Tag::Normal, line);
                 }
             }
         }
-        pays
     }
 
-    fn orders(&mut self, st: &Step, pays: &[[u64; 4]; 5]) -> MinuteAgg {
+    fn orders(&mut self, st: &Step, traffic: &StepTraffic) -> MinuteAgg {
         let mins = (st.len / 60) as usize;
         let mut agg = MinuteAgg {
             gmv_cents: vec![0; mins],
@@ -301,9 +390,9 @@ impl Gen<'_, '_> {
             cat_orders: vec![[0; 4]; mins],
         };
         let mut items: Vec<(i64, u8, u8)> = Vec::new();
-        for (ch, row) in pays.iter().enumerate() {
-            for (cat, &n) in row.iter().enumerate() {
-                for _ in 0..n {
+        for (ch, row) in traffic.iter().enumerate() {
+            for (cat, stages) in row.iter().enumerate() {
+                for _ in 0..stages[4] {
                     let ts = st.start + self.r_orders.gen_range(0..st.len);
                     items.push((ts, ch as u8, cat as u8));
                 }
@@ -401,6 +490,37 @@ impl Gen<'_, '_> {
     }
 
     fn spend_line(&mut self, t: i64, item: usize, channel: Option<usize>, amount: f64) {
+        let c = cents(amount).max(0);
+        let win = self.o.granularity.spend_s;
+        if win <= 60 {
+            self.push_spend(t, item, channel, c);
+            return;
+        }
+        let w = self.plan.cal.warm_start + (t - self.plan.cal.warm_start).div_euclid(win) * win;
+        if self.spend_acc.0 != w {
+            self.flush_spend();
+            self.spend_acc.0 = w;
+        }
+        match self
+            .spend_acc
+            .1
+            .iter_mut()
+            .find(|e| e.0 == item && e.1 == channel)
+        {
+            Some(e) => e.2 += c,
+            None => self.spend_acc.1.push((item, channel, c)),
+        }
+    }
+
+    /// Writes the accumulated spend of the current window (a line per item and channel).
+    fn flush_spend(&mut self) {
+        let (w, lines) = std::mem::take(&mut self.spend_acc);
+        for (item, channel, c) in lines {
+            self.push_spend(w, item, channel, c);
+        }
+    }
+
+    fn push_spend(&mut self, t: i64, item: usize, channel: Option<usize>, c: i64) {
         let mut line = String::with_capacity(110);
         line.push_str("{\"ts\":\"");
         push_ts(&mut line, t);
@@ -411,7 +531,7 @@ impl Gen<'_, '_> {
             line.push_str(CHANNELS[ch]);
         }
         line.push_str("\",\"amount\":");
-        push_cents(&mut line, cents(amount).max(0));
+        push_cents(&mut line, c);
         line.push('}');
         self.sink.push(Feed::Spend, t, t, Tag::Normal, line);
     }
@@ -443,6 +563,10 @@ impl Gen<'_, '_> {
             let amt = self.plan.item_phase_plan(4, phase) / (phase_min / 60.0)
                 * noise(&mut self.r_spend, 0.2);
             self.spend_line(t, 4, None, amt);
+        }
+        let win = self.o.granularity.spend_s;
+        if win > 60 && (t + 60 - self.plan.cal.warm_start) % win == 0 {
+            self.flush_spend();
         }
     }
 
@@ -536,11 +660,11 @@ impl Gen<'_, '_> {
         let peak = rush || (10..12).contains(&hour) || (19..22).contains(&hour);
         let mut secs: Vec<i64> = (0..n).map(|_| self.r_cs.gen_range(0..60)).collect();
         secs.sort_unstable();
-        // A complaint wave: ~7.5 % of the opens on top of the usual 1 %, spread by error
-        // diffusion so that the share over the window is steady even at small volumes.
+        // A complaint wave: ~17 % of the opens on top of the usual 1 % (≈ 18 % in all),
+        // spread by error diffusion so that the share is steady even at small volumes.
         let mut wave = vec![false; secs.len()];
         if complaint {
-            self.complaint_carry += 0.075 * n as f64;
+            self.complaint_carry += COMPLAINT_WAVE_SHARE * n as f64;
             let k = (self.complaint_carry.floor() as usize).min(secs.len());
             self.complaint_carry -= k as f64;
             for i in rand::seq::index::sample(&mut self.r_cs, secs.len(), k) {

@@ -183,7 +183,7 @@ impl Incident {
                 super::scenario::ITEMS[self.item.unwrap_or(0)]
             ),
             Kind::CsSurge => "客服进线激增: 会话量×4, 15秒响应率跌至约60%".to_string(),
-            Kind::ComplaintSpike => "投诉激增: 投诉会话占比升至约8%".to_string(),
+            Kind::ComplaintSpike => "投诉激增: 投诉会话占比升至约18%".to_string(),
             Kind::Stockout => format!(
                 "爆款{}断货: 5分钟内库存清零, 补货前持续缺货约{}分钟",
                 SKUS[self.sku.unwrap_or(0)].id,
@@ -199,7 +199,9 @@ impl Incident {
 }
 
 /// Draws the eight incidents: random order, durations and scopes, all inside 爆发
-/// between 01:00 and 23:50, non-overlapping and at least 20 minutes apart.
+/// between 06:00 and 23:50, non-overlapping and at least 20 minutes apart. Not in the
+/// small hours: at 03:00 a category sees a few views a minute, and no detector can
+/// tell a broken page from chance within the 10 minutes the room expects.
 pub(crate) fn schedule(cal: &Calendar, rng: &mut ChaCha8Rng) -> Vec<Incident> {
     const GAP: i64 = 20;
     let mut kinds = Kind::ALL.to_vec();
@@ -254,8 +256,8 @@ pub(crate) fn schedule(cal: &Calendar, rng: &mut ChaCha8Rng) -> Vec<Incident> {
             inc
         })
         .collect();
-    // Window [01:00, 23:50) in minutes after the 爆发 start.
-    let (lo, hi) = (60i64, 24 * 60 - 10);
+    // Window [06:00, 23:50) in minutes after the 爆发 start.
+    let (lo, hi) = (6 * 60i64, 24 * 60 - 10);
     let busy: i64 = incs.iter().map(|i| i.end).sum::<i64>() + GAP * (incs.len() as i64 - 1);
     let slack = (hi - lo - busy).max(0);
     // Split the slack into len+1 random parts (sorted uniform cuts).

@@ -7,6 +7,7 @@
 //!     (channel, category, stage) per minute in 爆发 and per 5 minutes in 预热/收尾, `ts` at
 //!     the step start. **`ts` in this file is epoch milliseconds** (compact, and the feed
 //!     that exercises the epoch-ms path); every other file uses RFC 3339 with `+08:00`.
+//!     With [`SimOptions::compact`]: no rows with count 0, and 预热 rows per 10 minutes.
 //!   - `orders.jsonl`: one line per paid order (`order_id` `O-1-00001234`, `customer`
 //!     new/returning, no `status` = paid); ~0.5 % exact duplicate lines 1–10 s later;
 //!     ~3 % refund lines (`"status":"refunded"`, same id and amount, hours later; 5 % of
@@ -19,14 +20,19 @@
 //!   - `cs.jsonl`: sessions `S-1-0000001`: `open` (optional `tags`: 退款, 物流, 投诉, 差评),
 //!     `first_reply` (`wait_s`), optional `escalate`, `resolve` (`first_contact`), optional
 //!     `rate` (`score`). Opens per minute = 1.5 % of the minute's paid orders + a base of
-//!     2.5 × scale (pre-sale questions), so that CS figures are measurable at scale 1.
+//!     4 × scale (pre-sale questions), so that CS volume and the complaint share are
+//!     measurable over 10 minutes at scale 0.5 (~2 opens a minute at night, ~2.4 at the
+//!     evening peak). ~1 % of opens carry 投诉; ~18 % during the complaint spike.
 //!   - `stock.jsonl`: 12 SKUs (6 hot) every 5 minutes plus, in 爆发, a line per minute for
 //!     a hot SKU whose level changed; every line has `on_hand`, `safety`, `hot`, `category`.
 //! - `OUT/baseline/`: last year's recording (same calendar days, level 0.8×, other noise,
-//!   no incidents, no bad lines; ids `O-0-…`, `S-0-…`), only with `with_baseline`.
+//!   no incidents, no bad lines; ids `O-0-…`, `S-0-…`), only with `with_baseline`. With
+//!   [`SimOptions::compact`] it is a reference curve: traffic rows (no zero rows) and the
+//!   spend of each (item, channel) per 5 minutes, `ts` at the window start; every order,
+//!   CS session and stock line is kept.
 //! - `OUT/warroom.toml`: config.md's minimal shape; targets and budget come from the
 //!   expected (noise- and incident-free) figures. Written before the campaign.
-//! - `OUT/truth.json`: the eight incidents (all in 爆发 after 01:00, seeded times and
+//! - `OUT/truth.json`: the eight incidents (all in 爆发 between 06:00 and 23:50, seeded times and
 //!   scopes) and the counts in `campaign/`: `bad_lines` (malformed lines), `duplicates`
 //!   (repeated order lines), `late_records` (lines more than 2 minutes behind the newest
 //!   line of their file, i.e. what a reader with the default lateness counts as late).
@@ -34,7 +40,14 @@
 //!
 //! Everything is deterministic for (scenario, seed, scale): each feed has its own ChaCha8
 //! stream derived from the seed, and nothing is iterated in hash order. Generation streams
-//! (memory stays small at any scale).
+//! (memory stays small at any scale). `compact` draws the same events: it only sums
+//! traffic (and the baseline's spend) over longer windows and drops zero rows, so every
+//! other file is byte-identical to the full output of the same options.
+//!
+//! Size (double11, seed 11, with baseline and bad lines; `du -sb` of `OUT`, in 10^6 bytes):
+//! full ≈ 43.4 MB at scale 1; compact ≈ 34.7 MB at scale 1, 22.2 at 0.5, 19.52 at 0.4,
+//! 18.2 at 0.35. About 10 MB of a compact run barely shrinks with the scale (a traffic row
+//! per minute and key in 爆发, per-minute campaign spend, stock); the rest is ≈ 25 MB × scale.
 
 mod gen;
 mod incidents;
@@ -54,7 +67,7 @@ use anyhow::{bail, Context as _};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use gen::{derive_seed, GenOptions, Plan};
+use gen::{derive_seed, GenOptions, Granularity, Plan};
 use sink::Sink;
 
 /// How fast the campaign is written.
@@ -79,6 +92,12 @@ pub struct SimOptions {
     pub with_baseline: bool,
     /// Inject a few malformed lines into orders.jsonl and cs.jsonl.
     pub bad_lines: bool,
+    /// Smaller output, for a sample kept in git: traffic rows whose count is 0 are omitted
+    /// (campaign and baseline), the campaign's 预热 traffic is written at 10-minute steps,
+    /// and the baseline's traffic and spend at 5-minute steps, the baseline clipped to 爆发
+    /// (from 3 h before its start to 1 h after its end). The same events are drawn,
+    /// so orders, CS, stock, incidents and truth semantics are those of the full output.
+    pub compact: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -138,19 +157,29 @@ pub fn run_with_stop(opts: &SimOptions, stop: &AtomicBool) -> anyhow::Result<Sim
     let mut base_counts = None;
     if let Some(bp) = &base_plan {
         let never = AtomicBool::new(false);
-        let sink = Sink::create(
+        let mut sink = Sink::create(
             &out.join("baseline"),
             bp.cal.wrap_end,
             None,
             Pacing::Instant,
             &never,
         )?;
+        if opts.compact {
+            // The rules read the baseline around 爆发 (with three hours of
+            // trailing history before it): a compact baseline keeps just that.
+            sink = sink.clip(bp.cal.burst_start - 3 * 3600, bp.cal.burst_end + 3600);
+        }
         let go = GenOptions {
             plan: bp,
             incidents: &[],
             bad_lines: false,
             id_prefix: 0,
             seed: derive_seed(opts.seed, &["baseline"]),
+            granularity: if opts.compact {
+                Granularity::COMPACT_BASELINE
+            } else {
+                Granularity::FULL
+            },
         };
         base_counts = Some(gen::generate(&go, sink)?.0);
     }
@@ -171,6 +200,11 @@ pub fn run_with_stop(opts: &SimOptions, stop: &AtomicBool) -> anyhow::Result<Sim
         bad_lines: opts.bad_lines,
         id_prefix: 1,
         seed: derive_seed(opts.seed, &["campaign"]),
+        granularity: if opts.compact {
+            Granularity::COMPACT_CAMPAIGN
+        } else {
+            Granularity::FULL
+        },
     };
     let (counts, complete) = gen::generate(&go, sink)?;
 

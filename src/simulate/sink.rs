@@ -78,6 +78,8 @@ pub(crate) struct Sink<'a> {
     seq: u64,
     /// Lines whose event time is at or after this are not part of the recording.
     end: i64,
+    /// Lines whose event time is before this are not part of the recording.
+    start: i64,
     /// (feed, from, to): lines of that feed emitted in [from, to) are lost.
     stall: Option<(Feed, i64, i64)>,
     files: Vec<BufWriter<File>>,
@@ -116,6 +118,7 @@ impl<'a> Sink<'a> {
             heap: BinaryHeap::new(),
             seq: 0,
             end,
+            start: i64::MIN,
             stall,
             files,
             counts,
@@ -127,6 +130,14 @@ impl<'a> Sink<'a> {
         })
     }
 
+    /// Keep only lines whose event time lies in `[start, end)` (a clipped
+    /// recording, e.g. a compact baseline around 爆发 only).
+    pub fn clip(mut self, start: i64, end: i64) -> Self {
+        self.start = start;
+        self.end = self.end.min(end);
+        self
+    }
+
     /// Would a line of `feed` written at `emit` be lost to the feed stall?
     pub fn stalled(&self, feed: Feed, emit: i64) -> bool {
         matches!(self.stall, Some((f, a, b)) if f == feed && a <= emit && emit < b)
@@ -136,7 +147,7 @@ impl<'a> Sink<'a> {
     pub fn push(&mut self, feed: Feed, ts: i64, emit: i64, tag: Tag, line: String) -> bool {
         // A stalled feed loses what would have been written in the window, and what
         // happened in it (no back-fill after the resume).
-        if ts >= self.end || self.stalled(feed, emit) || self.stalled(feed, ts) {
+        if ts >= self.end || ts < self.start || self.stalled(feed, emit) || self.stalled(feed, ts) {
             return false;
         }
         self.seq += 1;

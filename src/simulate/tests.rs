@@ -9,10 +9,12 @@ fn opts(out: &std::path::Path, scenario: &str, seed: u64, scale: f64) -> SimOpti
         scale,
         with_baseline: true,
         bad_lines: true,
+        compact: false,
     }
 }
 
-/// Manual generation: `SIM_OUT=/tmp/x SIM_SCALE=1 cargo test dev_generate -- --ignored --nocapture`.
+/// Manual generation: `SIM_OUT=/tmp/x SIM_SCALE=1 cargo test dev_generate -- --ignored --nocapture`
+/// (also `SIM_SCENARIO`, `SIM_SEED`, `SIM_BASELINE=0`, `SIM_COMPACT=1`).
 #[test]
 #[ignore]
 fn dev_generate() {
@@ -31,6 +33,7 @@ fn dev_generate() {
         .unwrap_or(true);
     let mut o = opts(std::path::Path::new(&out), &sc, seed, scale);
     o.with_baseline = base;
+    o.compact = std::env::var("SIM_COMPACT").is_ok_and(|v| v != "0");
     let t = std::time::Instant::now();
     let r = run(&o).unwrap();
     eprintln!("{r:?} in {:?}", t.elapsed());
@@ -166,14 +169,18 @@ struct Recording {
     bad: usize,
 }
 
-fn load(dir: &Path) -> Recording {
+fn load_traffic(dir: &Path) -> Vec<TrafficRow> {
     let text = std::fs::read_to_string(dir.join("traffic.csv")).unwrap();
     assert!(text.ends_with('\n'));
     let mut lines = text.lines();
     assert_eq!(lines.next(), Some("ts,kind,stage,count,channel,category"));
-    let traffic: Vec<TrafficRow> = lines
+    lines
         .map(|l| check_traffic(l).unwrap_or_else(|| panic!("bad traffic row {l}")))
-        .collect();
+        .collect()
+}
+
+fn load(dir: &Path) -> Recording {
+    let traffic = load_traffic(dir);
     let mut feeds = BTreeMap::new();
     let mut bad = 0;
     for feed in [Feed::Orders, Feed::Spend, Feed::Cs, Feed::Stock] {
@@ -409,16 +416,209 @@ fn same_options_give_identical_bytes() {
 
 #[test]
 fn paced_run_writes_the_same_bytes() {
+    for compact in [false, true] {
+        let a = tempfile::tempdir().unwrap();
+        let b = tempfile::tempdir().unwrap();
+        let mut o = opts(a.path(), "double11", 5, 0.02);
+        o.with_baseline = false;
+        o.compact = compact;
+        run(&o).unwrap();
+        o.out = b.path().to_path_buf();
+        // 54 h of event time at 10^8× is under 2 ms of sleeping.
+        o.pacing = Pacing::Speed(1e8);
+        run(&o).unwrap();
+        assert_eq!(all_files_campaign(a.path()), all_files_campaign(b.path()));
+    }
+}
+
+/// `compact = false` writes what the simulator wrote before `compact` existed: golden
+/// hashes (xxh3) of double11, seed 11, scale 0.05, with baseline and bad lines. Only
+/// `cs.jsonl` (CS base raised from 2.5 to 4 × scale, complaint wave ~8 % → ~18 %) and
+/// `truth.json` (its record counts and the complaint description) changed with `compact`;
+/// for those, and for compact output, determinism is asserted instead.
+/// (The hashes depend on the locked rand/rand_distr versions.)
+#[test]
+fn full_output_is_unchanged_and_compact_is_deterministic() {
     let a = tempfile::tempdir().unwrap();
+    run(&opts(a.path(), "double11", 11, 0.05)).unwrap();
+    let fa = all_files(a.path());
+    let golden: [(&str, u64); 9] = [
+        ("/warroom.toml", 0x1766d0687ca02491),
+        ("campaign/traffic.csv", 0x16722299f6a414c4),
+        ("campaign/orders.jsonl", 0xb30ae6cf1f28631b),
+        ("campaign/spend.jsonl", 0x5bd0f117c8c6b0aa),
+        ("campaign/stock.jsonl", 0x05ec4f45fd614cf8),
+        ("baseline/traffic.csv", 0x05438115606a1d1a),
+        ("baseline/orders.jsonl", 0xad4368670c660351),
+        ("baseline/spend.jsonl", 0x7b367e989ce1eae5),
+        ("baseline/stock.jsonl", 0x60c77e760f13b146),
+    ];
+    let got: Vec<(&str, u64)> = golden
+        .iter()
+        .map(|(k, _)| (*k, xxhash_rust::xxh3::xxh3_64(&fa[*k])))
+        .collect();
+    assert_eq!(got, golden, "full output changed");
+
     let b = tempfile::tempdir().unwrap();
-    let mut o = opts(a.path(), "double11", 5, 0.02);
-    o.with_baseline = false;
+    run(&opts(b.path(), "double11", 11, 0.05)).unwrap();
+    assert_eq!(fa, all_files(b.path()), "full output is deterministic");
+    let mut o = opts(a.path(), "double11", 11, 0.05);
+    o.compact = true;
+    let (c, d) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    o.out = c.path().to_path_buf();
     run(&o).unwrap();
-    o.out = b.path().to_path_buf();
-    // 54 h of event time at 10^8× is under 2 ms of sleeping.
-    o.pacing = Pacing::Speed(1e8);
+    o.out = d.path().to_path_buf();
     run(&o).unwrap();
-    assert_eq!(all_files_campaign(a.path()), all_files_campaign(b.path()));
+    let fc = all_files(c.path());
+    assert_eq!(fc.len(), 12);
+    assert_eq!(fc, all_files(d.path()), "compact output is deterministic");
+}
+
+/// Compact output at scale 1 with baseline: smaller than the full output, every line
+/// follows the contract, and it holds the same events (the full output summed over the
+/// compact windows, zero rows dropped; every other file byte-identical).
+#[test]
+fn compact_output_is_smaller_and_follows_the_contract() {
+    let full = tempfile::tempdir().unwrap();
+    let comp = tempfile::tempdir().unwrap();
+    run(&opts(full.path(), "double11", 11, 1.0)).unwrap();
+    let mut o = opts(comp.path(), "double11", 11, 1.0);
+    o.compact = true;
+    let rep = run(&o).unwrap();
+    let (ff, fc) = (all_files(full.path()), all_files(comp.path()));
+    let size = |m: &BTreeMap<String, Vec<u8>>| m.values().map(Vec::len).sum::<usize>();
+    assert!(
+        size(&fc) < size(&ff) * 9 / 10,
+        "compact {} vs full {}",
+        size(&fc),
+        size(&ff)
+    );
+    assert_eq!(fc.len(), ff.len());
+    for (k, v) in &ff {
+        if k == "/truth.json" {
+            // Checked below.
+        } else if k.ends_with("traffic.csv") || k == "baseline/spend.jsonl" {
+            assert!(fc[k].len() < v.len(), "{k} not smaller");
+        } else {
+            assert!(&fc[k] == v, "{k} differs");
+        }
+    }
+    let (tf, tc) = (read_truth(full.path()), read_truth(comp.path()));
+    for k in [
+        "incidents",
+        "phases",
+        "bad_lines",
+        "late_records",
+        "duplicates",
+        "refunds",
+        "complete",
+    ] {
+        assert_eq!(tf[k], tc[k], "truth {k}");
+    }
+    for f in ["orders.jsonl", "spend.jsonl", "cs.jsonl", "stock.jsonl"] {
+        assert_eq!(tf["records_by_file"][f], tc["records_by_file"][f], "{f}");
+    }
+    assert_eq!(tc["records"].as_u64(), Some(rep.records));
+
+    // Every line follows the contract (only the injected bad lines fail).
+    let cal = Calendar::new(&SCENARIOS[0], SCENARIOS[0].year);
+    let base_cal = Calendar::new(&SCENARIOS[0], SCENARIOS[0].year - 1);
+    let camp = load(&comp.path().join("campaign"));
+    let base = load(&comp.path().join("baseline"));
+    assert_eq!(camp.bad, gen::BAD_LINES);
+    assert_eq!(base.bad, 0);
+    assert!(base.feeds["order"].len() > 1000 && base.feeds["cs"].len() > 1000);
+
+    // Traffic: the full rows summed over the compact windows, without zero rows.
+    type Key = (i64, usize, usize, usize);
+    let sum_rows = |rows: &[TrafficRow], window: &dyn Fn(i64) -> i64| {
+        let mut m: BTreeMap<Key, u64> = BTreeMap::new();
+        for r in rows {
+            *m.entry((window(r.ts), r.channel, r.category, r.stage))
+                .or_default() += r.count;
+        }
+        m.retain(|_, n| *n > 0);
+        m
+    };
+    let camp_window = |t: i64| {
+        let step = match cal.phase_of(t) {
+            0 => 600,
+            1 => 60,
+            _ => 300,
+        };
+        cal.warm_start + (t - cal.warm_start).div_euclid(step) * step
+    };
+    let base_window =
+        |t: i64| base_cal.warm_start + (t - base_cal.warm_start).div_euclid(300) * 300;
+    for (rec, dir, window) in [
+        (&camp, "campaign", &camp_window as &dyn Fn(i64) -> i64),
+        (&base, "baseline", &base_window),
+    ] {
+        assert!(rec.traffic.iter().all(|r| r.count > 0), "{dir}: zero rows");
+        assert!(rec.traffic.windows(2).all(|w| w[0].ts <= w[1].ts));
+        assert!(rec.traffic.iter().all(|r| window(r.ts) == r.ts), "{dir}");
+        let got = sum_rows(&rec.traffic, &|t| t);
+        assert_eq!(
+            got.len(),
+            rec.traffic.len(),
+            "{dir}: one row per key and window"
+        );
+        let want = sum_rows(&load_traffic(&full.path().join(dir)), window);
+        assert!(got == want, "{dir}: traffic differs from the full output");
+    }
+    // 爆发 keeps a row per minute (for every key with a count).
+    let burst_minutes: HashSet<i64> = camp
+        .traffic
+        .iter()
+        .filter(|r| cal.phase_of(r.ts) == 1)
+        .map(|r| r.ts)
+        .collect();
+    assert_eq!(burst_minutes.len(), 1440);
+
+    // Baseline spend: the full lines summed per 5 minutes and (item, channel).
+    let spend = |recs: &[Rec]| {
+        let mut m: BTreeMap<(i64, String, String), i64> = BTreeMap::new();
+        for r in recs {
+            let key = (
+                base_window(r.ts),
+                r.v["item"].as_str().unwrap().to_string(),
+                r.v["channel"].as_str().unwrap_or("").to_string(),
+            );
+            *m.entry(key).or_default() += (r.v["amount"].as_f64().unwrap() * 100.0).round() as i64;
+        }
+        m
+    };
+    assert!(base.feeds["spend"]
+        .iter()
+        .all(|r| base_window(r.ts) == r.ts));
+    let full_base = load(&full.path().join("baseline"));
+    assert_eq!(
+        spend(&base.feeds["spend"]),
+        spend(&full_base.feeds["spend"])
+    );
+
+    // CS incidents visible within their first 10 minutes.
+    for inc in tc["incidents"].as_array().unwrap() {
+        let a = ts_of(&inc["start"]);
+        match inc["kind"].as_str().unwrap() {
+            "complaint_spike" => {
+                let (opens, _, c) = cs_window(&camp, a, a + 600);
+                let (opens0, _, c0) = cs_window(&camp, a - 3600, a - 60);
+                assert!(opens >= 30, "opens {opens}");
+                assert!(c as f64 / opens as f64 > 0.12, "complaints {c}/{opens}");
+                assert!((c0 as f64 / opens0 as f64) < 0.04, "before {c0}/{opens0}");
+            }
+            "cs_surge" => {
+                let (opens, _, _) = cs_window(&camp, a, a + 600);
+                let (opens0, _, _) = cs_window(&camp, a - 600, a);
+                assert!(
+                    opens0 >= 30 && opens > 2 * opens0,
+                    "opens {opens} vs {opens0}"
+                );
+            }
+            _ => {}
+        }
+    }
 }
 
 fn all_files_campaign(out: &Path) -> BTreeMap<String, Vec<u8>> {
@@ -730,7 +930,7 @@ fn check_incident_visible(
             let (opens, _, c) = cs_window(rec, a, b);
             let (opens0, _, c0) = cs_window(rec, before.0, before.1);
             if opens >= 30 {
-                assert!(c as f64 / opens as f64 > 0.06, "complaints {c}/{opens}");
+                assert!(c as f64 / opens as f64 > 0.14, "complaints {c}/{opens}");
                 assert!(c as f64 / opens as f64 > c0 as f64 / opens0.max(1) as f64);
             }
         }
@@ -795,15 +995,15 @@ fn check_normal_day(rec: &Recording, burst_start: i64) {
     }
     let (_, fast, _) = cs_window(rec, burst_start - 86_400, burst_start + 2 * 86_400);
     assert!(fast > 0.95, "15 s rate {fast}");
+    // No hot SKU under safety; at most one other SKU, briefly.
+    let mut breached = HashSet::new();
     for r in &rec.feeds["stock"] {
-        if r.v["hot"] == true {
-            assert!(
-                r.v["on_hand"].as_i64() >= r.v["safety"].as_i64(),
-                "hot SKU breach {:?}",
-                r.v
-            );
+        if r.v["on_hand"].as_i64() < r.v["safety"].as_i64() {
+            assert!(r.v["hot"] == false, "hot SKU breach {:?}", r.v);
+            breached.insert(r.v["sku"].as_str().unwrap());
         }
     }
+    assert!(breached.len() <= 1, "breaches {breached:?}");
 }
 
 #[test]
