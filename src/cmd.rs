@@ -331,3 +331,19 @@ pub fn eval(a: EvalArgs) -> Result<()> {
     }
     Ok(())
 }
+
+pub fn convert_taobao(input: &Path, output: &Path) -> Result<()> {
+    let r = warroom::convert::taobao_user_behavior(input, output)?;
+    eprintln!(
+        "{} rows ({} skipped) → {} traffic records; visit {} view {} cart {} order {} pay {}",
+        r.rows,
+        r.skipped,
+        r.records,
+        r.stages[0],
+        r.stages[1],
+        r.stages[2],
+        r.stages[3],
+        r.stages[4]
+    );
+    Ok(())
+}

@@ -30,6 +30,13 @@ enum Command {
     /// Replay headless and score the alerts against ground truth (the
     /// simulator's truth.json) or NAB's labelled anomaly windows.
     Eval(EvalArgs),
+    /// Convert a public data set into contract records (e.g. Taobao UserBehavior).
+    ConvertTaobao {
+        /// UserBehavior CSV (user,item,category,behavior,unix seconds; no header).
+        input: PathBuf,
+        /// Output JSON-lines file (put it in its own recording directory).
+        output: PathBuf,
+    },
     /// Validate a config file and print it resolved, defaults included.
     CheckConfig {
         /// The config file (TOML).
@@ -133,6 +140,7 @@ fn main() -> ExitCode {
         Command::Simulate(a) => cmd::simulate(a),
         Command::Eval(a) => cmd::eval(a),
         Command::CheckConfig { file } => cmd::check_config(&file),
+        Command::ConvertTaobao { input, output } => cmd::convert_taobao(&input, &output),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

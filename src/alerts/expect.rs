@@ -50,6 +50,72 @@ pub fn window(series: &Series, sel: Sel, from: Millis, to: Millis) -> Counters {
     c
 }
 
+/// Every slice's counters over a window, computed in one pass over its
+/// buckets: an evaluation asks for the same few windows of every channel and
+/// category many times, and a campaign may have hundreds of categories.
+#[derive(Debug, Default)]
+pub struct Slices {
+    pub all: Counters,
+    pub channel: Vec<Counters>,
+    pub category: Vec<Counters>,
+}
+
+impl Slices {
+    pub fn pick(&self, sel: Sel) -> Counters {
+        match sel {
+            Sel::All => self.all,
+            Sel::Channel(id) => self.channel.get(id as usize).copied().unwrap_or_default(),
+            Sel::Category(id) => self.category.get(id as usize).copied().unwrap_or_default(),
+        }
+    }
+}
+
+/// Windows of one series, memoised for the length of one evaluation.
+pub struct WindowCache<'a> {
+    series: &'a Series,
+    cache: std::cell::RefCell<std::collections::HashMap<(Millis, Millis), std::rc::Rc<Slices>>>,
+}
+
+impl<'a> WindowCache<'a> {
+    pub fn new(series: &'a Series) -> WindowCache<'a> {
+        WindowCache {
+            series,
+            cache: Default::default(),
+        }
+    }
+
+    pub fn slices(&self, from: Millis, to: Millis) -> std::rc::Rc<Slices> {
+        if let Some(s) = self.cache.borrow().get(&(from, to)) {
+            return s.clone();
+        }
+        let mut s = Slices::default();
+        for (_, b) in self.series.range(from, to) {
+            s.all.merge(&b.total);
+            for (id, c) in b.by_channel.iter() {
+                let i = *id as usize;
+                if s.channel.len() <= i {
+                    s.channel.resize(i + 1, Counters::default());
+                }
+                s.channel[i].merge(c);
+            }
+            for (id, c) in b.by_category.iter() {
+                let i = *id as usize;
+                if s.category.len() <= i {
+                    s.category.resize(i + 1, Counters::default());
+                }
+                s.category[i].merge(c);
+            }
+        }
+        let s = std::rc::Rc::new(s);
+        self.cache.borrow_mut().insert((from, to), s.clone());
+        s
+    }
+
+    pub fn window(&self, sel: Sel, from: Millis, to: Millis) -> Counters {
+        self.slices(from, to).pick(sel)
+    }
+}
+
 /// One value per bucket of `[from, to)` (missing buckets are zero).
 pub fn per_bucket(
     series: &Series,
@@ -150,9 +216,9 @@ pub fn mad_sigma(xs: &[f64], center: f64) -> f64 {
     median(&mut dev).unwrap_or(0.0) * 1.4826
 }
 
-/// Robust linear trend (Theil–Sen) through equally spaced points, with the
-/// MAD of its residuals: forecast of point `at` (index units) and spread.
-pub fn theil_sen_forecast(ys: &[f64], at: f64) -> Option<(f64, f64)> {
+/// Robust linear trend (Theil–Sen) through equally spaced points:
+/// (intercept, slope, MAD spread of the residuals).
+pub fn theil_sen(ys: &[f64]) -> Option<(f64, f64, f64)> {
     let n = ys.len();
     if n < 4 {
         return None;
@@ -163,20 +229,37 @@ pub fn theil_sen_forecast(ys: &[f64], at: f64) -> Option<(f64, f64)> {
             slopes.push((ys[j] - ys[i]) / (j - i) as f64);
         }
     }
-    let slope = median(&mut slopes)?;
+    let slope = fast_median(&mut slopes)?;
     let mut intercepts: Vec<f64> = ys
         .iter()
         .enumerate()
         .map(|(i, y)| y - slope * i as f64)
         .collect();
-    let intercept = median(&mut intercepts)?;
-    let residuals: Vec<f64> = ys
+    let intercept = fast_median(&mut intercepts)?;
+    let mut residuals: Vec<f64> = ys
         .iter()
         .enumerate()
-        .map(|(i, y)| y - (intercept + slope * i as f64))
+        .map(|(i, y)| (y - (intercept + slope * i as f64)).abs())
         .collect();
-    let spread = mad_sigma(&residuals, 0.0);
-    Some((intercept + slope * at, spread))
+    let spread = fast_median(&mut residuals).unwrap_or(0.0) * 1.4826;
+    Some((intercept, slope, spread))
+}
+
+/// Forecast of point `at` (index units) and the spread, from `theil_sen`.
+pub fn theil_sen_forecast(ys: &[f64], at: f64) -> Option<(f64, f64)> {
+    let (a, b, spread) = theil_sen(ys)?;
+    Some((a + b * at, spread))
+}
+
+/// Median by selection (O(n)); the upper middle for even lengths, which is
+/// all a robust estimate needs.
+fn fast_median(xs: &mut [f64]) -> Option<f64> {
+    if xs.is_empty() {
+        return None;
+    }
+    let mid = xs.len() / 2;
+    let (_, m, _) = xs.select_nth_unstable_by(mid, |a, b| a.total_cmp(b));
+    Some(*m)
 }
 
 /// Wilson score interval of a proportion at `z`: (lower, upper).

@@ -145,6 +145,28 @@ impl Engine {
         let trailing = i64::from(self.cfg.alerts.trailing_minutes.max(5)) * MINUTE;
         let roi_target = self.cfg.targets.roi.unwrap_or(5.0);
         let defs = self.defs.clone();
+        let windows = expect::WindowCache::new(&state.series);
+        let baseline = self.baseline.clone();
+        let bwindows = baseline
+            .as_ref()
+            .map(|b| expect::WindowCache::new(&b.state.series));
+        let bmap = match &baseline {
+            Some(b) => {
+                let bd = b.state.dims.read().expect("dims lock");
+                let map = |n: usize, f: &dyn Fn(u16) -> Option<u16>| {
+                    (0..n).map(|i| f(i as u16)).collect()
+                };
+                (
+                    map(dims.channel.len() + 2, &|id| {
+                        bd.channel.get(dims.channel.name(id)).filter(|_| id > 0)
+                    }),
+                    map(dims.category.len() + 2, &|id| {
+                        bd.category.get(dims.category.name(id)).filter(|_| id > 0)
+                    }),
+                )
+            }
+            None => (Vec::new(), Vec::new()),
+        };
         for (ri, def) in defs.iter().enumerate() {
             let s = &self.settings[ri];
             if !s.enabled || !runs_in(&s.phases, &self.cfg, phase) {
@@ -162,6 +184,9 @@ impl Engine {
                 })
             };
             let ctx = Ctx {
+                windows: &windows,
+                bwindows: bwindows.as_ref(),
+                bmap: &bmap,
                 state,
                 dims: &dims,
                 baseline: self.baseline.as_deref(),

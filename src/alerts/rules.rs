@@ -12,7 +12,7 @@ use crate::time::{Millis, MINUTE};
 
 use super::expect::{
     binomial_low_surprise, mad_sigma, median, per_bucket, poisson_low_surprise, poisson_surprise,
-    theil_sen_forecast, wilson, Baseline, Sel,
+    theil_sen, wilson, Baseline, Sel, WindowCache,
 };
 use super::model::{Scope, Tier};
 use super::settings::{RuleDef, RuleSettings};
@@ -88,6 +88,10 @@ pub struct OpenInfo {
 }
 
 pub struct Ctx<'a> {
+    pub windows: &'a WindowCache<'a>,
+    /// The baseline's windows, and campaign → baseline ids (channel, category).
+    pub bwindows: Option<&'a WindowCache<'a>>,
+    pub bmap: &'a (Vec<Option<DimId>>, Vec<Option<DimId>>),
     pub state: &'a State,
     pub dims: &'a Dims,
     pub baseline: Option<&'a Baseline>,
@@ -166,10 +170,11 @@ fn slices(dims: &Dims) -> Vec<(Sel, Scope)> {
 }
 
 /// A window of one slice, or of the site without that slice.
-fn win(series: &Series, sel: Sel, rest: bool, from: Millis, to: Millis) -> Counters {
-    let part = super::expect::window(series, sel, from, to);
+fn win(ctx: &Ctx, sel: Sel, rest: bool, from: Millis, to: Millis) -> Counters {
+    let slices = ctx.windows.slices(from, to);
+    let part = slices.pick(sel);
     if rest {
-        super::expect::window(series, Sel::All, from, to).minus(&part)
+        slices.all.minus(&part)
     } else {
         part
     }
@@ -177,9 +182,19 @@ fn win(series: &Series, sel: Sel, rest: bool, from: Millis, to: Millis) -> Count
 
 fn bwin(ctx: &Ctx, sel: Sel, rest: bool, from: Millis, to: Millis) -> Option<Counters> {
     let b = ctx.baseline?;
-    let part = b.window(ctx.dims, sel, from, to)?;
+    let cache = ctx.bwindows?;
+    if !b.covers(from, to) {
+        return None;
+    }
+    let bsel = match sel {
+        Sel::All => Sel::All,
+        Sel::Channel(id) => Sel::Channel((*ctx.bmap.0.get(id as usize)?)?),
+        Sel::Category(id) => Sel::Category((*ctx.bmap.1.get(id as usize)?)?),
+    };
+    let slices = cache.slices(from - b.shift, to - b.shift);
+    let part = slices.pick(bsel);
     if rest {
-        Some(b.window(ctx.dims, Sel::All, from, to)?.minus(&part))
+        Some(slices.all.minus(&part))
     } else {
         Some(part)
     }
@@ -264,7 +279,7 @@ fn window_in_phase(ctx: &Ctx) -> bool {
 /// rate and the trailing denominator (its own uncertainty).
 fn expected_ratio(ctx: &Ctx, metric: &str, sel: Sel, rest: bool) -> Option<(f64, f64)> {
     let (t, w, tr) = (ctx.t, ctx.w(), ctx.trailing);
-    let trail = win(ctx.series(), sel, rest, t - w - tr, t - w);
+    let trail = win(ctx, sel, rest, t - w - tr, t - w);
     let (n, d) = ratio_parts(metric, &trail);
     if d < ctx.s.min_volume || n <= 0.0 {
         return None;
@@ -313,7 +328,7 @@ fn judge_ratio(
         if k > 1 && from < phase_start {
             break;
         }
-        let now = win(ctx.series(), sel, rest, from, ctx.t);
+        let now = win(ctx, sel, rest, from, ctx.t);
         let (num, den) = ratio_parts(metric, &now);
         if den < ctx.s.min_volume {
             if den * e >= AMPLE_EVENTS {
@@ -388,7 +403,7 @@ fn expected_volume(ctx: &Ctx, metric: &str, sel: Sel, rest: bool) -> Option<(f64
         let mut le = Vec::new();
         let mut from = t - w - 3 * tr;
         while from + block <= t - w {
-            let ours = win(ctx.series(), sel, rest, from, from + block);
+            let ours = win(ctx, sel, rest, from, from + block);
             if let Some(theirs) = bwin(ctx, sel, rest, from, from + block) {
                 if volume(metric, &theirs) > 0.0 && events(metric, &theirs) > 0.0 {
                     lv.push(volume(metric, &ours) / volume(metric, &theirs));
@@ -423,13 +438,9 @@ fn expected_volume(ctx: &Ctx, metric: &str, sel: Sel, rest: bool) -> Option<(f64
         }
     };
     let forecast = |ys: &[f64]| -> Option<f64> {
-        let mut sum = 0.0;
-        for j in 0..k {
-            sum += theil_sen_forecast(ys, (ys.len() as i64 + j) as f64)?
-                .0
-                .max(0.0);
-        }
-        Some(sum)
+        let (a, b, _) = theil_sen(ys)?;
+        let n = ys.len() as f64;
+        Some((0..k).map(|j| (a + b * (n + j as f64)).max(0.0)).sum())
     };
     let ev = forecast(&series(volume))?;
     let ee = forecast(&series(events))?;
@@ -444,9 +455,22 @@ fn judge_volume(
     frozen: Option<f64>,
     current: Option<Tier>,
 ) -> Option<Judged> {
-    let now = win(ctx.series(), sel, rest, ctx.t - ctx.w(), ctx.t);
+    let now = win(ctx, sel, rest, ctx.t - ctx.w(), ctx.t);
     let obs = volume(metric, &now);
     if !window_in_phase(ctx) || feed_silent(ctx, metric) {
+        return None;
+    }
+    // Slices with too few events over the trailing window cannot be judged:
+    // skip them before the costlier expectation.
+    let trail = win(
+        ctx,
+        sel,
+        rest,
+        ctx.t - ctx.w() - ctx.trailing,
+        ctx.t - ctx.w(),
+    );
+    let per_window = events(metric, &trail) * ctx.w() as f64 / ctx.trailing as f64;
+    if per_window < ctx.s.min_volume / 4.0 && frozen.is_none() {
         return None;
     }
     let (e, e_events) = expected_volume(ctx, metric, sel, rest)?;
@@ -587,8 +611,8 @@ fn narrowed(ctx: &Ctx, metric: &str, judge: &Judge) -> Vec<Finding> {
 
 fn decomposition(ctx: &Ctx, sel: Sel) -> Option<Decomposition> {
     let (t, w) = (ctx.t, ctx.w());
-    let now = win(ctx.series(), sel, false, t - w, t);
-    let tr = win(ctx.series(), sel, false, t - w - ctx.trailing, t - w);
+    let now = win(ctx, sel, false, t - w, t);
+    let tr = win(ctx, sel, false, t - w - ctx.trailing, t - w);
     let k = w as f64 / ctx.trailing.max(1) as f64;
     let (uv_e, gmv_e) =
         match expected_volume(ctx, "uv", sel, false).zip(expected_volume(ctx, "gmv", sel, false)) {
@@ -605,8 +629,8 @@ fn decomposition(ctx: &Ctx, sel: Sel) -> Option<Decomposition> {
 
 fn funnel_rates(ctx: &Ctx, sel: Sel) -> [(Option<f64>, Option<f64>); 4] {
     let (t, w) = (ctx.t, ctx.w());
-    let now = win(ctx.series(), sel, false, t - w, t);
-    let tr = win(ctx.series(), sel, false, t - w - ctx.trailing, t - w);
+    let now = win(ctx, sel, false, t - w, t);
+    let tr = win(ctx, sel, false, t - w - ctx.trailing, t - w);
     [0, 1, 2, 3].map(|i| (now.stage_rate(i), tr.stage_rate(i)))
 }
 
@@ -623,7 +647,7 @@ pub fn evaluate(ctx: &Ctx) -> Vec<Finding> {
         }),
         "traffic-up-conversion-down" => narrowed(ctx, metric, &|c, sel, rest, frozen, cur| {
             let conv = judge_ratio(c, "cr.overall", sel, rest, frozen, cur)?;
-            let now = win(c.series(), sel, rest, c.t - c.w(), c.t);
+            let now = win(c, sel, rest, c.t - c.w(), c.t);
             let (uv_e, _) = expected_volume(c, "uv", sel, rest)?;
             let surge = now.stages[0] as f64 / uv_e.max(1.0);
             // Traffic must be well above what was expected for this to be the
@@ -809,7 +833,7 @@ fn roi_floor(ctx: &Ctx) -> Vec<Finding> {
     if ((ctx.t - ph.start) as f64) < 0.25 * (ph.end - ph.start) as f64 {
         return Vec::new(); // early in a phase the ROI swings with the rush
     }
-    let so_far = win(ctx.series(), Sel::All, false, ph.start, ctx.t);
+    let so_far = win(ctx, Sel::All, false, ph.start, ctx.t);
     let Some(roi) = so_far.roi() else {
         return Vec::new();
     };
@@ -848,7 +872,7 @@ fn floor_tier(ctx: &Ctx, value: f64, current: Option<Tier>) -> Option<Tier> {
 /// A CS rate against its SLA floors, judged on the Wilson upper bound so a
 /// handful of sessions cannot raise an alarm.
 fn cs_rate(ctx: &Ctx, parts: fn(&Counters) -> (f64, f64)) -> Vec<Finding> {
-    let now = win(ctx.series(), Sel::All, false, ctx.t - ctx.w(), ctx.t);
+    let now = win(ctx, Sel::All, false, ctx.t - ctx.w(), ctx.t);
     let (k, n) = parts(&now);
     if n < ctx.s.min_volume {
         return Vec::new();
@@ -873,7 +897,7 @@ fn cs_rate(ctx: &Ctx, parts: fn(&Counters) -> (f64, f64)) -> Vec<Finding> {
 }
 
 fn cs_satisfaction(ctx: &Ctx) -> Vec<Finding> {
-    let now = win(ctx.series(), Sel::All, false, ctx.t - ctx.w(), ctx.t);
+    let now = win(ctx, Sel::All, false, ctx.t - ctx.w(), ctx.t);
     let n = now.cs_ratings as f64;
     if n < ctx.s.min_volume {
         return Vec::new();
@@ -897,8 +921,8 @@ fn cs_satisfaction(ctx: &Ctx) -> Vec<Finding> {
 /// minutes of the usual inflow.
 fn cs_backlog(ctx: &Ctx) -> Vec<Finding> {
     let (t, w) = (ctx.t, ctx.w());
-    let now = win(ctx.series(), Sel::All, false, t - w, t);
-    let trail = win(ctx.series(), Sel::All, false, t - w - ctx.trailing, t);
+    let now = win(ctx, Sel::All, false, t - w, t);
+    let trail = win(ctx, Sel::All, false, t - w - ctx.trailing, t);
     let inflow = trail.cs_sessions as f64 / ((w + ctx.trailing) / MINUTE) as f64;
     let growth = now.cs_sessions as f64 - now.cs_first_replies as f64;
     if (now.cs_sessions as f64) < ctx.s.min_volume || inflow <= 0.0 {
@@ -922,23 +946,17 @@ fn cs_backlog(ctx: &Ctx) -> Vec<Finding> {
 fn cs_tag_spike(ctx: &Ctx, tagged: fn(&Counters) -> u64) -> Vec<Finding> {
     let (t, w) = (ctx.t, ctx.w());
     let metric = ctx.def.metric;
-    let now = win(ctx.series(), Sel::All, false, t - w, t);
+    let now = win(ctx, Sel::All, false, t - w, t);
     let n = now.cs_sessions as f64;
     let k = tagged(&now);
     let open = ctx.open_info(metric, &Scope::site());
     let expected_share = match open.and_then(|o| o.frozen_expected) {
         Some(f) => f,
         None => {
-            let trail = win(
-                ctx.series(),
-                Sel::All,
-                false,
-                t - w - 2 * ctx.trailing,
-                t - w,
-            );
+            let trail = win(ctx, Sel::All, false, t - w - 2 * ctx.trailing, t - w);
             let base = ctx
                 .baseline
-                .and_then(|b| b.window(ctx.dims, Sel::All, t - w - 2 * ctx.trailing, t))
+                .and_then(|_| bwin(ctx, Sel::All, false, t - w - 2 * ctx.trailing, t))
                 .filter(|c| c.cs_sessions > 100);
             let pooled = |c: &Counters| (tagged(c) as f64 + 1.0) / (c.cs_sessions as f64 + 100.0);
             // The larger of this campaign's recent share and last year's,
