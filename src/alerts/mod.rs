@@ -309,7 +309,8 @@ impl Engine {
                         if p > current {
                             track.up += 1;
                             track.down = 0;
-                            if track.up >= s.for_evaluations {
+                            let urgent = f.is_some_and(|f| f.urgent);
+                            if track.up >= s.for_evaluations || urgent {
                                 self.transition(idx, Transition::Escalate, p, t, phase, out);
                                 track.up = 0;
                             }

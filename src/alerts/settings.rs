@@ -123,7 +123,7 @@ pub fn rule_defs() -> Vec<RuleDef> {
             defaults: s(BURST, 60, 5, 10, [0.9, 0.6, 0.4], 100.0, 0.0) },
         RuleDef { name: "cs-response-sla", panel: Cs, metric: "cs.response_15s", direction: Floor,
             about: "15-second response rate confidently below the SLA (domain: ≥ 95%)",
-            defaults: s(quiet, 10, 3, 5, [0.95, 0.85, 0.6], 20.0, 2.33) },
+            defaults: s(quiet, 10, 3, 5, [0.95, 0.85, 0.6], 20.0, 2.58) },
         RuleDef { name: "cs-fcr-sla", panel: Cs, metric: "cs.fcr", direction: Floor,
             about: "first-contact resolution confidently below the SLA (domain: ≥ 85%)",
             defaults: s(quiet, 30, 3, 5, [0.85, 0.7, 0.5], 20.0, 2.33) },
