@@ -70,22 +70,44 @@ impl Slices {
     }
 }
 
-/// Windows of one series, memoised for the length of one evaluation.
+pub type WindowMap = std::collections::HashMap<(Millis, Millis), std::sync::Arc<Slices>>;
+
+/// Windows of one series, memoised: windows ending before `settled` (whose
+/// buckets no longer change but for rare late records) are kept across
+/// evaluations in `stable`; the others only for one evaluation.
 pub struct WindowCache<'a> {
     series: &'a Series,
-    cache: std::cell::RefCell<std::collections::HashMap<(Millis, Millis), std::rc::Rc<Slices>>>,
+    settled: Millis,
+    stable: std::cell::RefCell<WindowMap>,
+    fresh: std::cell::RefCell<WindowMap>,
 }
 
 impl<'a> WindowCache<'a> {
     pub fn new(series: &'a Series) -> WindowCache<'a> {
+        WindowCache::with_stable(series, Millis::MIN, WindowMap::new())
+    }
+
+    pub fn with_stable(series: &'a Series, settled: Millis, stable: WindowMap) -> WindowCache<'a> {
         WindowCache {
             series,
-            cache: Default::default(),
+            settled,
+            stable: std::cell::RefCell::new(stable),
+            fresh: Default::default(),
         }
     }
 
-    pub fn slices(&self, from: Millis, to: Millis) -> std::rc::Rc<Slices> {
-        if let Some(s) = self.cache.borrow().get(&(from, to)) {
+    /// Hand the stable windows back (to keep them for the next evaluation).
+    pub fn into_stable(self) -> WindowMap {
+        self.stable.into_inner()
+    }
+
+    pub fn slices(&self, from: Millis, to: Millis) -> std::sync::Arc<Slices> {
+        let map = if to <= self.settled {
+            &self.stable
+        } else {
+            &self.fresh
+        };
+        if let Some(s) = map.borrow().get(&(from, to)) {
             return s.clone();
         }
         let mut s = Slices::default();
@@ -106,8 +128,8 @@ impl<'a> WindowCache<'a> {
                 s.category[i].merge(c);
             }
         }
-        let s = std::rc::Rc::new(s);
-        self.cache.borrow_mut().insert((from, to), s.clone());
+        let s = std::sync::Arc::new(s);
+        map.borrow_mut().insert((from, to), s.clone());
         s
     }
 
@@ -302,21 +324,16 @@ pub fn binomial_low_surprise(k: f64, n: f64, p: f64) -> f64 {
     if n == 0 || k as f64 >= n as f64 * p {
         return 0.0;
     }
-    let ln_pmf = |i: u64| -> f64 {
-        ln_factorial(n) - ln_factorial(i) - ln_factorial(n - i)
-            + i as f64 * p.ln()
-            + (n - i) as f64 * (1.0 - p).ln()
-    };
-    // Below the mode the pmf falls as i falls: sum from k down until it vanishes.
-    let top = ln_pmf(k);
-    let mut sum = 0.0;
-    let mut i = k as i64;
-    while i >= 0 {
-        let term = (ln_pmf(i as u64) - top).exp();
+    let top = ln_factorial(n) - ln_factorial(k) - ln_factorial(n - k)
+        + k as f64 * p.ln()
+        + (n - k) as f64 * (1.0 - p).ln();
+    // Below the mode the pmf falls as i falls: sum the ratios
+    // pmf(i−1)/pmf(i) = i(1−p) / ((n−i+1)p) from k down until they vanish.
+    let (mut sum, mut term) = (1.0, 1.0);
+    let mut i = k;
+    while i > 0 && term > 1e-12 {
+        term *= i as f64 * (1.0 - p) / ((n - i + 1) as f64 * p);
         sum += term;
-        if term < 1e-12 {
-            break;
-        }
         i -= 1;
     }
     (-(top + sum.ln()) / std::f64::consts::LN_10).clamp(0.0, 300.0)
@@ -328,16 +345,13 @@ pub fn poisson_low_surprise(k: f64, lambda: f64) -> f64 {
     if lambda <= 0.0 || k as f64 >= lambda {
         return 0.0;
     }
-    let ln_pmf = |i: u64| -> f64 { i as f64 * lambda.ln() - lambda - ln_factorial(i) };
-    let top = ln_pmf(k);
-    let mut sum = 0.0;
-    let mut i = k as i64;
-    while i >= 0 {
-        let term = (ln_pmf(i as u64) - top).exp();
+    let top = k as f64 * lambda.ln() - lambda - ln_factorial(k);
+    // pmf(i−1)/pmf(i) = i/λ.
+    let (mut sum, mut term) = (1.0, 1.0);
+    let mut i = k;
+    while i > 0 && term > 1e-12 {
+        term *= i as f64 / lambda;
         sum += term;
-        if term < 1e-12 {
-            break;
-        }
         i -= 1;
     }
     (-(top + sum.ln()) / std::f64::consts::LN_10).clamp(0.0, 300.0)

@@ -88,6 +88,9 @@ pub struct Engine {
     /// Alerts by the highest tier they reached.
     pub counts: [u64; 3],
     pub evaluations: u64,
+    /// Settled windows kept between evaluations (see `expect::WindowCache`).
+    stable: expect::WindowMap,
+    baseline_stable: expect::WindowMap,
 }
 
 impl Engine {
@@ -108,6 +111,8 @@ impl Engine {
             next_id: 1,
             counts: [0; 3],
             evaluations: 0,
+            stable: expect::WindowMap::new(),
+            baseline_stable: expect::WindowMap::new(),
         }
     }
 
@@ -199,6 +204,10 @@ impl Engine {
             };
             let findings = rules::evaluate(&ctx);
             self.apply_findings(ri, def, findings, t, phase, out);
+        }
+        self.stable = windows.into_stable();
+        if let Some(b) = bwindows {
+            self.baseline_stable = b.into_stable();
         }
     }
 

@@ -343,7 +343,12 @@ fn judge_ratio(
         // Rates near 1 (order→pay) are capped: pay events trail orders, so a
         // window's rate is not a clean binomial there.
         let shrink = 1.0 / (1.0 + den / trail_den);
-        let surprise = binomial_low_surprise(num * shrink, den * shrink, e.min(0.95));
+        // The tail is only needed when the drop reaches a tier.
+        let surprise = if ctx.tier(drop, 0.0, current).is_some() {
+            binomial_low_surprise(num * shrink, den * shrink, e.min(0.95))
+        } else {
+            0.0
+        };
         if best.is_none_or(|b| surprise > b.0) {
             best = Some((surprise, obs, drop));
         }
@@ -401,7 +406,17 @@ fn expected_volume(ctx: &Ctx, metric: &str, sel: Sel, rest: bool) -> Option<(f64
         let block = 10 * MINUTE;
         let mut lv = Vec::new();
         let mut le = Vec::new();
-        let mut from = t - w - 3 * tr;
+        // Blocks on absolute 10-minute boundaries, so consecutive evaluations
+        // share them (settled windows are cached).
+        // Within the current phase when it has half an hour behind the window
+        // (this year against last year differs between 预热 and the rush).
+        let mut from = crate::time::bucket_start(t - w - 3 * tr, block) + block;
+        if let Some(p) = ctx.state.cfg.phase_at(t - 1) {
+            let start = ctx.state.cfg.phases[p].start;
+            if t - w - start >= 3 * block {
+                from = from.max(start);
+            }
+        }
         while from + block <= t - w {
             let ours = win(ctx, sel, rest, from, from + block);
             if let Some(theirs) = bwin(ctx, sel, rest, from, from + block) {

@@ -1,0 +1,313 @@
+//! Text for the screen: language, sanitising strings that come from data
+//! files, display-width-aware truncation and padding (CJK characters are two
+//! columns wide), and the number formats of the war room.
+
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+use crate::config::PhaseKind;
+use crate::time::Millis;
+
+/// Screen language. Chinese is the default; data values (channel names …)
+/// are shown as they are in both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s.to_ascii_lowercase().as_str() {
+            "zh" | "cn" | "zh-cn" | "中文" => Some(Lang::Zh),
+            "en" | "english" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The Chinese or the English text.
+    pub fn t(self, zh: &'static str, en: &'static str) -> &'static str {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+
+    pub fn is_zh(self) -> bool {
+        self == Lang::Zh
+    }
+}
+
+/// Make a string from a data file safe for the terminal: control
+/// characters (C0, DEL, C1: ESC sequences start there), bidi overrides and
+/// zero-width formatting characters are dropped; tabs and newlines become
+/// spaces. Nothing from a file can move the cursor or change colours.
+pub fn clean(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\t' | '\n' | '\r' => out.push(' '),
+            c if c.is_control() => {}
+            // Bidi embeddings/overrides/isolates, zero-width and BOM.
+            '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Display width in terminal columns.
+pub fn width(s: &str) -> usize {
+    UnicodeWidthStr::width(s)
+}
+
+/// At most `w` columns of `s`; a cut string ends in `~`.
+pub fn trunc(s: &str, w: usize) -> String {
+    if width(s) <= w {
+        return s.to_string();
+    }
+    if w == 0 {
+        return String::new();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let cw = UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + cw > w - 1 {
+            break;
+        }
+        out.push(c);
+        used += cw;
+    }
+    out.push('~');
+    out
+}
+
+/// Exactly `w` columns: truncated, then padded on the right.
+pub fn pad(s: &str, w: usize) -> String {
+    let mut t = trunc(s, w);
+    let n = width(&t);
+    t.extend(std::iter::repeat_n(' ', w.saturating_sub(n)));
+    t
+}
+
+/// Exactly `w` columns, right-aligned.
+pub fn rpad(s: &str, w: usize) -> String {
+    let t = trunc(s, w);
+    let n = width(&t);
+    let mut out: String = std::iter::repeat_n(' ', w.saturating_sub(n)).collect();
+    out.push_str(&t);
+    out
+}
+
+/// Money in yuan, short: ¥8,650 · ¥12.3万 · ¥1.23亿 (zh); ¥8,650 · ¥123.4k · ¥1.23M (en).
+pub fn money(lang: Lang, yuan: f64) -> String {
+    if !yuan.is_finite() {
+        return "-".into();
+    }
+    let sign = if yuan < 0.0 { "-" } else { "" };
+    let a = yuan.abs();
+    let body = match lang {
+        Lang::Zh => {
+            if a >= 1e8 {
+                format!("{:.2}亿", a / 1e8)
+            } else if a >= 1e5 {
+                format!("{:.1}万", a / 1e4)
+            } else if a >= 1e4 {
+                format!("{:.2}万", a / 1e4)
+            } else {
+                group(a.round() as u64)
+            }
+        }
+        Lang::En => {
+            if a >= 1e9 {
+                format!("{:.2}B", a / 1e9)
+            } else if a >= 1e6 {
+                format!("{:.2}M", a / 1e6)
+            } else if a >= 1e4 {
+                format!("{:.1}k", a / 1e3)
+            } else {
+                group(a.round() as u64)
+            }
+        }
+    };
+    format!("{sign}¥{body}")
+}
+
+/// An integer with thousands separators.
+pub fn group(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A count, short when large: 12,345 · 123.4万 (zh) / 123.4k (en).
+pub fn count(lang: Lang, n: u64) -> String {
+    let x = n as f64;
+    match lang {
+        Lang::Zh if n >= 1_000_000 => format!("{:.1}万", x / 1e4),
+        Lang::En if n >= 1_000_000 => format!("{:.2}M", x / 1e6),
+        _ => group(n),
+    }
+}
+
+/// A ratio as a percentage, one decimal; `-` for no value.
+pub fn pct(x: Option<f64>) -> String {
+    match x {
+        Some(v) if v.is_finite() => format!("{:.1}%", v * 100.0),
+        _ => "-".into(),
+    }
+}
+
+/// A ratio as a percentage, no decimals (progress figures).
+pub fn pct0(x: Option<f64>) -> String {
+    match x {
+        Some(v) if v.is_finite() => format!("{:.0}%", v * 100.0),
+        _ => "-".into(),
+    }
+}
+
+/// A plain number with `d` decimals; `-` for no value.
+pub fn num(x: Option<f64>, d: usize) -> String {
+    match x {
+        Some(v) if v.is_finite() => format!("{v:.d$}"),
+        _ => "-".into(),
+    }
+}
+
+/// A signed relative change: +12.3% / −4.0%.
+pub fn change(x: Option<f64>) -> String {
+    match x {
+        Some(v) if v.is_finite() => format!("{:+.1}%", v * 100.0),
+        _ => "-".into(),
+    }
+}
+
+/// A duration, compact: 45s · 12m · 3h05m · 2d04h.
+pub fn dur(ms: Millis) -> String {
+    let s = (ms.max(0) / 1000) as u64;
+    if s < 60 {
+        format!("{s}s")
+    } else if s < 3600 {
+        format!("{}m", s / 60)
+    } else if s < 86_400 {
+        format!("{}h{:02}m", s / 3600, (s % 3600) / 60)
+    } else {
+        format!("{}d{:02}h", s / 86_400, (s % 86_400) / 3600)
+    }
+}
+
+/// A countdown, clock style: 16:09:59 (or 2d 04:00:00).
+pub fn countdown(ms: Millis) -> String {
+    let s = (ms.max(0) / 1000) as u64;
+    let (d, h, m, sec) = (s / 86_400, (s % 86_400) / 3600, (s % 3600) / 60, s % 60);
+    if d > 0 {
+        format!("{d}d {h:02}:{m:02}:{sec:02}")
+    } else {
+        format!("{h:02}:{m:02}:{sec:02}")
+    }
+}
+
+/// A phase's display name: the configured name in Chinese; in English the
+/// known kinds get their English name, custom names stay.
+pub fn phase_name(lang: Lang, name: &str, kind: PhaseKind) -> String {
+    match (lang, kind) {
+        (Lang::Zh, _) | (_, PhaseKind::Other) => clean(name),
+        (Lang::En, PhaseKind::Prep) => "prep".into(),
+        (Lang::En, PhaseKind::Warmup) => "warm-up".into(),
+        (Lang::En, PhaseKind::Burst) => "burst".into(),
+        (Lang::En, PhaseKind::Wrapup) => "wrap-up".into(),
+    }
+}
+
+/// Short English names of the alert metrics (the core has the Chinese ones).
+pub fn metric_en(metric: &str) -> &str {
+    match metric {
+        "cr.visit_view" => "visit>view rate",
+        "cr.view_cart" => "view>cart rate",
+        "cr.cart_order" => "cart>order rate",
+        "cr.order_pay" => "pay conversion",
+        "cr.overall" => "overall conversion",
+        "uv" => "visitors (UV)",
+        "gmv" => "GMV",
+        "orders" => "orders",
+        "budget.pace" => "budget burn pace",
+        "roi" => "ROI",
+        "cs.response_15s" => "15s response rate",
+        "cs.fcr" => "first-contact resolution",
+        "cs.satisfaction" => "satisfaction",
+        "cs.backlog" => "reply backlog",
+        "cs.complaints" => "complaint share",
+        "cs.refunds" => "refund-query share",
+        "cs.bad_reviews" => "bad-review share",
+        "stock.on_hand" => "stock on hand",
+        "feed.stall" => "feed stalled (min)",
+        "feed.bad_lines" => "bad-line share",
+        other => other,
+    }
+}
+
+/// The metric's name in the screen language.
+pub fn metric_label(lang: Lang, metric: &str) -> String {
+    clean(match lang {
+        Lang::Zh => crate::alerts::log::metric_zh(metric),
+        Lang::En => metric_en(metric),
+    })
+}
+
+/// Funnel stage names, in order.
+pub fn stage(lang: Lang, i: usize) -> &'static str {
+    let zh = ["访问", "浏览", "加购", "下单", "支付"];
+    let en = ["visit", "view", "cart", "order", "pay"];
+    match lang {
+        Lang::Zh => zh.get(i).copied().unwrap_or(""),
+        Lang::En => en.get(i).copied().unwrap_or(""),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_strips_terminal_controls() {
+        assert_eq!(clean("a\u{1b}[31mb\u{7}c"), "a[31mbc");
+        assert_eq!(clean("x\u{9b}31m"), "x31m");
+        assert_eq!(clean("直播\u{202e}evil"), "直播evil");
+        assert_eq!(clean("a\tb\nc"), "a b c");
+    }
+
+    #[test]
+    fn width_aware_truncation() {
+        assert_eq!(width("美妆"), 4);
+        assert_eq!(trunc("美妆家电", 5), "美妆~");
+        assert_eq!(pad("美妆", 6), "美妆  ");
+        assert_eq!(rpad("美妆", 6), "  美妆");
+        assert_eq!(pad("美妆家电", 3), "美~");
+        assert_eq!(width(&pad("美妆家电", 4)), 4);
+        assert_eq!(trunc("abc", 0), "");
+    }
+
+    #[test]
+    fn numbers() {
+        assert_eq!(group(1234567), "1,234,567");
+        assert_eq!(money(Lang::Zh, 8650.0), "¥8,650");
+        assert_eq!(money(Lang::Zh, 1_234_567.0), "¥123.5万");
+        assert_eq!(money(Lang::Zh, 2.5e8), "¥2.50亿");
+        assert_eq!(money(Lang::En, 1_234_567.0), "¥1.23M");
+        assert_eq!(pct(Some(0.6812)), "68.1%");
+        assert_eq!(pct(None), "-");
+        assert_eq!(dur(3 * 3600_000 + 5 * 60_000), "3h05m");
+        assert_eq!(countdown(16 * 3600_000 + 10 * 60_000), "16:10:00");
+    }
+}
