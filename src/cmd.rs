@@ -171,11 +171,13 @@ pub fn watch(args: WatchArgs) -> Result<()> {
         match rx.recv_timeout(Duration::from_millis(200)) {
             Ok(batch) => {
                 let now_wall = wall.wall_ms();
+                // Exactly as a replay: each record first moves the clock to
+                // its own time (judging what closed before it), then counts.
                 for input in &batch.inputs {
                     if let Input::Record(r) = input {
                         clock.observe(r.ts, now_wall);
                     }
-                    session.state.apply_input(input);
+                    session.apply_replay(input, &mut events);
                 }
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {}

@@ -189,7 +189,10 @@ impl Baseline {
     pub fn covers(&self, from: Millis, to: Millis) -> bool {
         match (self.state.first_ts, self.state.last_ts) {
             (Some(a), Some(b)) => {
-                from - self.shift >= a && to - self.shift <= b + self.state.series.width()
+                // Whole buckets: a recording whose first record is at 00:00:30
+                // covers the 00:00 bucket.
+                let w = self.state.series.width();
+                from - self.shift >= crate::time::bucket_start(a, w) && to - self.shift <= b + w
             }
             _ => false,
         }
@@ -357,6 +360,27 @@ pub fn poisson_low_surprise(k: f64, lambda: f64) -> f64 {
     (-(top + sum.ln()) / std::f64::consts::LN_10).clamp(0.0, 300.0)
 }
 
+/// −log10 of the upper normal tail P(Z ≥ z).
+pub fn normal_tail_surprise(z: f64) -> f64 {
+    if z <= 0.0 {
+        return 0.0;
+    }
+    let p = if z < 5.0 {
+        // Abramowitz & Stegun 7.1.26 for erfc(z/√2).
+        let x = z / std::f64::consts::SQRT_2;
+        let t = 1.0 / (1.0 + 0.327_591_1 * x);
+        let poly = t
+            * (0.254_829_592
+                + t * (-0.284_496_736
+                    + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
+        0.5 * poly * (-x * x).exp()
+    } else {
+        // Asymptotic: φ(z)/z.
+        (-z * z / 2.0).exp() / (z * (2.0 * std::f64::consts::PI).sqrt())
+    };
+    (-p.max(1e-300).log10()).clamp(0.0, 300.0)
+}
+
 fn ln_factorial(n: u64) -> f64 {
     if n < 2 {
         return 0.0;
@@ -408,6 +432,14 @@ mod tests {
         // Against exact sums (Python's math.comb): 5.5587 and 5.2522.
         assert!((binomial_low_surprise(2.0, 40.0, 0.37) - 5.558722).abs() < 1e-4);
         assert!((binomial_low_surprise(40.0, 200.0, 0.344) - 5.252185).abs() < 1e-4);
+    }
+
+    #[test]
+    fn normal_tail_matches_known_quantiles() {
+        assert!((normal_tail_surprise(1.6449) - (-(0.05f64).log10())).abs() < 1e-3);
+        assert!((normal_tail_surprise(3.7190) - 4.0).abs() < 1e-2);
+        assert!((normal_tail_surprise(5.9978) - 9.0).abs() < 5e-2);
+        assert_eq!(normal_tail_surprise(-1.0), 0.0);
     }
 
     #[test]

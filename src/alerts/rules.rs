@@ -11,8 +11,8 @@ use crate::state::State;
 use crate::time::{Millis, MINUTE};
 
 use super::expect::{
-    binomial_low_surprise, mad_sigma, median, per_bucket, poisson_low_surprise, poisson_surprise,
-    theil_sen, wilson, Baseline, Sel, WindowCache,
+    binomial_low_surprise, mad_sigma, median, normal_tail_surprise, per_bucket,
+    poisson_low_surprise, poisson_surprise, theil_sen, wilson, Baseline, Sel, WindowCache,
 };
 use super::model::{Scope, Tier};
 use super::settings::{RuleDef, RuleSettings};
@@ -411,6 +411,9 @@ fn expected_volume(ctx: &Ctx, metric: &str, sel: Sel, rest: bool) -> Option<(f64
         // Within the current phase when it has half an hour behind the window
         // (this year against last year differs between 预热 and the rush).
         let mut from = crate::time::bucket_start(t - w - 3 * tr, block) + block;
+        if let Some(first) = ctx.state.first_ts {
+            from = from.max(crate::time::bucket_start(first, block) + block);
+        }
         if let Some(p) = ctx.state.cfg.phase_at(t - 1) {
             let start = ctx.state.cfg.phases[p].start;
             if t - w - start >= 3 * block {
@@ -439,7 +442,13 @@ fn expected_volume(ctx: &Ctx, metric: &str, sel: Sel, rest: bool) -> Option<(f64
     let bw = ctx.series().width();
     let k = (w / bw).max(1);
     let n = (tr / bw).clamp(4, 60);
-    let from = t - w - n * bw;
+    // Never before the first record: empty minutes before the data began
+    // are not zeros of the business.
+    let first = crate::time::bucket_start(ctx.state.first_ts?, bw) + bw;
+    let from = (t - w - n * bw).max(first);
+    if (t - w - from) / bw < 15 {
+        return None;
+    }
     let series = |f: fn(&str, &Counters) -> f64| -> Vec<f64> {
         let all = per_bucket(ctx.series(), Sel::All, from, t - w, |c| f(metric, c));
         if sel == Sel::All && !rest {
@@ -452,10 +461,18 @@ fn expected_volume(ctx: &Ctx, metric: &str, sel: Sel, rest: bool) -> Option<(f64
             part
         }
     };
+    // A trend may fall (the rush decaying) but must not promise more than
+    // the recent level: a recovery after a dip is not a rise to come.
     let forecast = |ys: &[f64]| -> Option<f64> {
         let (a, b, _) = theil_sen(ys)?;
         let n = ys.len() as f64;
-        Some((0..k).map(|j| (a + b * (n + j as f64)).max(0.0)).sum())
+        let mut recent: Vec<f64> = ys[ys.len().saturating_sub(15)..].to_vec();
+        let cap = median(&mut recent)?;
+        Some(
+            (0..k)
+                .map(|j| (a + b * (n + j as f64)).clamp(0.0, cap))
+                .sum(),
+        )
     };
     let ev = forecast(&series(volume))?;
     let ee = forecast(&series(events))?;
@@ -497,7 +514,38 @@ fn judge_volume(
     // Significance from the events (Poisson, halved for over-dispersion):
     // a few big orders must not make a GMV "drop".
     let seen = events(metric, &now);
-    let surprise = poisson_low_surprise(seen / 2.0, e_events / 2.0);
+    let mut surprise = poisson_low_surprise(seen / 2.0, e_events / 2.0);
+    // A fall of the amounts (AOV) with the usual number of orders: judge the
+    // site's GMV against the spread of its own trailing windows (heavy-tailed
+    // amounts make that spread wide, so only a clear fall passes).
+    if metric == "gmv"
+        && sel == Sel::All
+        && !rest
+        && drop > 0.0
+        && ctx.tier(drop, 0.0, current).is_some()
+    {
+        let bw = ctx.series().width();
+        let first = ctx
+            .state
+            .first_ts
+            .map_or(Millis::MIN, |f| crate::time::bucket_start(f, bw) + bw);
+        let from = (ctx.t - ctx.w() - ctx.trailing).max(first);
+        let k = (ctx.w() / bw).max(1) as usize;
+        if from < ctx.t - ctx.w() {
+            let ys = per_bucket(ctx.series(), Sel::All, from, ctx.t - ctx.w(), |c| {
+                volume(metric, c)
+            });
+            if ys.len() >= 3 * k {
+                let sums: Vec<f64> = ys.windows(k).map(|x| x.iter().sum()).collect();
+                let mean = sums.iter().sum::<f64>() / sums.len() as f64;
+                let sd = (sums.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / sums.len() as f64)
+                    .sqrt();
+                if sd > 0.0 {
+                    surprise = surprise.max(normal_tail_surprise((e - obs) / sd));
+                }
+            }
+        }
+    }
     let tier = if drop > 0.0 && surprise >= ctx.s.z {
         ctx.tier(drop, 0.0, current)
     } else {
@@ -526,17 +574,30 @@ fn feed_silent(ctx: &Ctx, metric: &str) -> bool {
         Kind::Order
     } as usize;
     let bw = ctx.series().width();
-    let recent: Vec<&crate::series::Bucket> = ctx
+    // How many records of the feed a minute usually brings.
+    let trail_from = ctx.t - ctx.w() - ctx.trailing;
+    let usual = ctx
         .series()
-        .range(ctx.t - 3 * bw, ctx.t)
-        .map(|(_, b)| b)
-        .collect();
-    let others: u32 = recent
-        .iter()
-        .map(|b| b.by_kind.iter().sum::<u32>() - b.by_kind[kind])
-        .sum();
-    let own: u32 = recent.iter().map(|b| b.by_kind[kind]).sum();
-    others > 0 && own == 0
+        .range(trail_from, ctx.t - ctx.w())
+        .map(|(_, b)| f64::from(b.by_kind[kind]))
+        .sum::<f64>()
+        / (ctx.trailing / bw).max(1) as f64;
+    if usual < 3.0 {
+        return false; // a sparse feed: empty minutes are normal
+    }
+    // Any minute of the window (or the one before it) with none of the
+    // feed's records while the other feeds went on is a gap in the data.
+    let mut start = ctx.t - ctx.w() - bw;
+    while start < ctx.t {
+        let b = ctx.series().get(start);
+        let own = b.map_or(0, |b| b.by_kind[kind]);
+        let others = b.map_or(0, |b| b.by_kind.iter().sum::<u32>() - b.by_kind[kind]);
+        if own == 0 && others > 0 {
+            return true;
+        }
+        start += bw;
+    }
+    false
 }
 
 // ---- narrowing the scope -----------------------------------------------------
@@ -611,14 +672,37 @@ fn narrowed(ctx: &Ctx, metric: &str, judge: &Judge) -> Vec<Finding> {
             None => out.push(make(&Scope::site(), site.expect("checked"), Sel::All)),
         }
     } else if !anomalous.is_empty() {
-        // Site normal: keep the dimension where the worst slice is.
+        // Site normal: keep the dimension where the worst slice is, and only
+        // slices whose trouble is their own — if the rest of the site is
+        // sliding too, this is the onset of a site-wide problem, which the
+        // site judgement will name when its window fills.
         let worst_dim = anomalous[0].1 .0[0].0;
+        let first = ctx.s.thresholds[0];
         for (sel, scope, j) in anomalous
             .iter()
             .filter(|(_, sc, _)| sc.0[0].0 == worst_dim)
+            .filter(|(sel, sc, _)| {
+                ctx.open_info(metric, sc).is_some()
+                    || judge(ctx, *sel, true, None, None)
+                        .is_none_or(|rest| rest.severity < first / 2.0)
+            })
             .take(3)
         {
             out.push(make(scope, *j, *sel));
+        }
+    }
+    // Open alerts not reported above are clear: report their figures now,
+    // so a resolve line carries the value it resolved at.
+    for (sel, scope, j) in &judged {
+        if ctx.open_info(metric, scope).is_some() && !out.iter().any(|f| f.scope == *scope) {
+            let _ = sel;
+            out.push(finding(
+                metric,
+                scope.clone(),
+                None,
+                Some(j.value),
+                Some(j.expected),
+            ));
         }
     }
     out
@@ -868,6 +952,15 @@ fn roi_floor(ctx: &Ctx) -> Vec<Finding> {
     vec![f]
 }
 
+/// As `floor_tier`, opening on the confidence bound but holding a tier
+/// while the point estimate is still under its floor: confident to open,
+/// back to normal to close, so a rate hovering at the SLA does not flap.
+fn floor_tier_held(ctx: &Ctx, bound: f64, point: f64, current: Option<Tier>) -> Option<Tier> {
+    let opened = floor_tier(ctx, bound, None);
+    let held = current.and_then(|c| floor_tier(ctx, point, None).map(|t| t.min(c)));
+    opened.max(held)
+}
+
 /// Tier of a value under descending floors [提醒, 警告, 紧急].
 fn floor_tier(ctx: &Ctx, value: f64, current: Option<Tier>) -> Option<Tier> {
     let mut out = None;
@@ -895,7 +988,7 @@ fn cs_rate(ctx: &Ctx, parts: fn(&Counters) -> (f64, f64)) -> Vec<Finding> {
     let metric = ctx.def.metric;
     let (_, upper) = wilson(k, n, ctx.s.z);
     let open = ctx.open_info(metric, &Scope::site());
-    let tier = floor_tier(ctx, upper, open.and_then(|o| o.tier));
+    let tier = floor_tier_held(ctx, upper, k / n, open.and_then(|o| o.tier));
     let mut f = finding(
         metric,
         Scope::site(),
@@ -922,7 +1015,7 @@ fn cs_satisfaction(ctx: &Ctx) -> Vec<Finding> {
     let upper = mean + ctx.s.z * (var / n).sqrt();
     let metric = ctx.def.metric;
     let open = ctx.open_info(metric, &Scope::site());
-    let tier = floor_tier(ctx, upper, open.and_then(|o| o.tier));
+    let tier = floor_tier_held(ctx, upper, mean, open.and_then(|o| o.tier));
     vec![finding(
         metric,
         Scope::site(),
@@ -937,8 +1030,13 @@ fn cs_satisfaction(ctx: &Ctx) -> Vec<Finding> {
 fn cs_backlog(ctx: &Ctx) -> Vec<Finding> {
     let (t, w) = (ctx.t, ctx.w());
     let now = win(ctx, Sel::All, false, t - w, t);
-    let trail = win(ctx, Sel::All, false, t - w - ctx.trailing, t);
-    let inflow = trail.cs_sessions as f64 / ((w + ctx.trailing) / MINUTE) as f64;
+    let first = ctx.state.first_ts.unwrap_or(t);
+    let from = (t - w - ctx.trailing).max(crate::time::bucket_start(first, MINUTE));
+    if t - from < 2 * w {
+        return Vec::new(); // too little history to know the usual inflow
+    }
+    let trail = win(ctx, Sel::All, false, from, t);
+    let inflow = trail.cs_sessions as f64 / ((t - from) / MINUTE) as f64;
     let growth = now.cs_sessions as f64 - now.cs_first_replies as f64;
     if (now.cs_sessions as f64) < ctx.s.min_volume || inflow <= 0.0 {
         return Vec::new();
@@ -973,6 +1071,11 @@ fn cs_tag_spike(ctx: &Ctx, tagged: fn(&Counters) -> u64) -> Vec<Finding> {
                 .baseline
                 .and_then(|_| bwin(ctx, Sel::All, false, t - w - 2 * ctx.trailing, t))
                 .filter(|c| c.cs_sessions > 100);
+            // A usual share needs history: this campaign's last two hours or
+            // last year's; without either, there is nothing to compare with.
+            if trail.cs_sessions < 200 && base.is_none() {
+                return Vec::new();
+            }
             let pooled = |c: &Counters| (tagged(c) as f64 + 1.0) / (c.cs_sessions as f64 + 100.0);
             // The larger of this campaign's recent share and last year's,
             // floored: a quiet hour must not make one complaint a spike.
