@@ -1076,7 +1076,11 @@ fn cs_tag_spike(ctx: &Ctx, tagged: fn(&Counters) -> u64) -> Vec<Finding> {
             if trail.cs_sessions < 200 && base.is_none() {
                 return Vec::new();
             }
-            let pooled = |c: &Counters| (tagged(c) as f64 + 1.0) / (c.cs_sessions as f64 + 100.0);
+            // Shrink a window's share toward the campaign's long-run share.
+            let total = &ctx.state.totals;
+            let prior = (tagged(total) as f64 + 0.5) / (total.cs_sessions as f64 + 50.0);
+            let pooled =
+                |c: &Counters| (tagged(c) as f64 + 20.0 * prior) / (c.cs_sessions as f64 + 20.0);
             // The larger of this campaign's recent share and last year's,
             // floored: a quiet hour must not make one complaint a spike.
             pooled(&trail)
@@ -1101,7 +1105,7 @@ fn cs_tag_spike(ctx: &Ctx, tagged: fn(&Counters) -> u64) -> Vec<Finding> {
     let tier = if k as f64 >= ctx.s.min_volume && surprise >= ctx.s.z {
         let by_surprise = if surprise >= ctx.s.z + 3.0 {
             Tier::Emergency
-        } else if surprise >= ctx.s.z + 1.0 || current >= Some(Tier::Warning) {
+        } else if surprise >= ctx.s.z + 0.5 || current >= Some(Tier::Warning) {
             Tier::Warning
         } else {
             Tier::Notice
