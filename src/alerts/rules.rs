@@ -516,33 +516,35 @@ fn judge_volume(
     let seen = events(metric, &now);
     let mut surprise = poisson_low_surprise(seen / 2.0, e_events / 2.0);
     // A fall of the amounts (AOV) with the usual number of orders: judge the
-    // site's GMV against the spread of its own trailing windows (heavy-tailed
-    // amounts make that spread wide, so only a clear fall passes).
+    // site's GMV against the spread of its own earlier windows — separate
+    // windows over the last three hours (heavy-tailed amounts make that spread
+    // wide), and a stricter significance, so only a clear fall passes.
     if metric == "gmv"
         && sel == Sel::All
         && !rest
         && drop > 0.0
         && ctx.tier(drop, 0.0, current).is_some()
     {
-        let bw = ctx.series().width();
-        let first = ctx
+        let w = ctx.w();
+        let mut first = ctx
             .state
             .first_ts
-            .map_or(Millis::MIN, |f| crate::time::bucket_start(f, bw) + bw);
-        let from = (ctx.t - ctx.w() - ctx.trailing).max(first);
-        let k = (ctx.w() / bw).max(1) as usize;
-        if from < ctx.t - ctx.w() {
-            let ys = per_bucket(ctx.series(), Sel::All, from, ctx.t - ctx.w(), |c| {
-                volume(metric, c)
-            });
-            if ys.len() >= 3 * k {
-                let sums: Vec<f64> = ys.windows(k).map(|x| x.iter().sum()).collect();
-                let mean = sums.iter().sum::<f64>() / sums.len() as f64;
-                let sd = (sums.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / sums.len() as f64)
-                    .sqrt();
-                if sd > 0.0 {
-                    surprise = surprise.max(normal_tail_surprise((e - obs) / sd));
-                }
+            .map_or(Millis::MIN, |f| crate::time::bucket_start(f, w) + w);
+        if let Some(p) = ctx.state.cfg.phase_at(ctx.t - 1) {
+            first = first.max(ctx.state.cfg.phases[p].start); // one phase's shape only
+        }
+        let mut sums = Vec::new();
+        let mut to = ctx.t - w;
+        while to - w >= first && sums.len() < 18 {
+            sums.push(volume(metric, &win(ctx, Sel::All, false, to - w, to)));
+            to -= w;
+        }
+        if sums.len() >= 9 {
+            let mut sorted = sums.clone();
+            let center = median(&mut sorted).unwrap_or(0.0);
+            let sd = mad_sigma(&sums, center).max(0.05 * center);
+            if sd > 0.0 {
+                surprise = surprise.max(normal_tail_surprise((e - obs) / sd) - 1.0);
             }
         }
     }
@@ -1210,6 +1212,11 @@ fn feed_stall(ctx: &Ctx) -> Vec<Finding> {
             }
         }
         let needed = (2 * max_gap + 1).max(5);
+        // The feed's cadence needs a few of its records to be known.
+        let seen = before.iter().filter(|x| **x > 0.0).count();
+        if seen < 3 && ctx.open_info(metric, &scope).is_none() {
+            continue;
+        }
         let tier = (expected >= ctx.s.min_volume && silent >= needed && recent_any > 0.0)
             .then_some(Tier::Warning);
         let mut f = finding(metric, scope, tier, Some(silent as f64), Some(expected));
