@@ -19,8 +19,12 @@ use warroom::source::Input;
 use warroom::state::State;
 use warroom::summary::write_atomic;
 use warroom::time::format_clock;
+use warroom::view::text::Lang;
+use warroom::view::ui::{Status, Ui, View};
 
-use crate::{EvalArgs, RunArgs, SimulateArgs, WatchArgs};
+use crate::tui;
+
+use crate::{DemoArgs, EvalArgs, RunArgs, ScreenArgs, SimulateArgs, SnapshotArgs, WatchArgs};
 
 /// The config given, or `warroom.toml` next to or above the directory.
 fn load_config(explicit: Option<&Path>, dir: &Path) -> Result<Arc<Config>> {
@@ -42,11 +46,60 @@ fn load_config(explicit: Option<&Path>, dir: &Path) -> Result<Arc<Config>> {
     Ok(Arc::new(Config::load(&path)?))
 }
 
-pub fn replay(args: RunArgs) -> Result<()> {
-    let a = args.common;
-    if !a.headless {
-        bail!("the screen is not built yet: run with --headless (see README)");
+/// The screen's UI state from the screen options.
+fn screen_ui(s: &ScreenArgs, status: Status) -> Result<Ui> {
+    let lang =
+        Lang::parse(&s.lang).with_context(|| format!("--lang {:?}: expected zh or en", s.lang))?;
+    let mut ui = Ui::new(lang, status);
+    ui.color = !s.no_color;
+    Ok(ui)
+}
+
+/// A time given on the command line, in the campaign's timezone when it
+/// has no offset.
+fn parse_time(flag: &str, s: &str, cfg: &Config) -> Result<warroom::time::Millis> {
+    warroom::time::parse_ts_str(s, cfg.tz).with_context(|| {
+        format!(
+            "{flag} {s:?}: expected RFC 3339 (2026-11-11T20:00:00+08:00) or `YYYY-MM-DD HH:MM:SS`"
+        )
+    })
+}
+
+/// The screen on a recording.
+fn replay_screen(args: RunArgs) -> Result<()> {
+    let a = &args.common;
+    let cfg = load_config(a.config.as_deref(), &a.dir)?;
+    let from = match &args.from {
+        Some(f) => Some(parse_time("--from", f, &cfg)?),
+        None => None,
+    };
+    if !(args.speed.is_finite() && args.speed > 0.0) {
+        bail!("--speed {}: expected a positive factor", args.speed);
     }
+    let status = Status::Replay {
+        speed: args.speed,
+        paused: false,
+        ended: false,
+        seeking: None,
+        loading: Some(0),
+    };
+    let ui = screen_ui(&args.screen, status)?;
+    let mut driver = tui::ReplayDriver::new(
+        a.dir.clone(),
+        cfg,
+        args.speed,
+        from,
+        a.alerts_out.clone(),
+        a.summary_out.clone(),
+    )?;
+    tui::run(&mut driver, ui)
+}
+
+pub fn replay(args: RunArgs) -> Result<()> {
+    if !args.common.headless {
+        return replay_screen(args);
+    }
+    let a = args.common;
     let cfg = load_config(a.config.as_deref(), &a.dir)?;
     ingest::check_dir(&a.dir)?;
     let mut log = AlertLog::create(a.alerts_out.as_deref())
@@ -132,7 +185,22 @@ fn status_line(state: &State) -> String {
 pub fn watch(args: WatchArgs) -> Result<()> {
     let a = &args.common;
     if !a.headless {
-        bail!("the screen is not built yet: run with --headless (see README)");
+        let cfg = load_config(a.config.as_deref(), &a.dir)?;
+        let status = Status::Live {
+            rate: args.rate,
+            frozen: false,
+            polling: None,
+        };
+        let ui = screen_ui(&args.screen, status)?;
+        let mut driver = tui::LiveDriver::new(
+            a.dir.clone(),
+            cfg,
+            args.rate,
+            a.alerts_out.clone(),
+            a.summary_out.clone(),
+            Duration::from_secs_f64(args.summary_every.max(0.2)),
+        )?;
+        return tui::run(&mut driver, ui);
     }
     let cfg = load_config(a.config.as_deref(), &a.dir)?;
     ingest::check_dir(&a.dir)?;
@@ -235,6 +303,73 @@ fn install_ctrl_c(stop: Arc<AtomicBool>) {
             }
         });
     });
+}
+
+/// `warroom snapshot`: the screen at an event time, as text on stdout.
+pub fn snapshot(a: SnapshotArgs) -> Result<()> {
+    let cfg = load_config(a.config.as_deref(), &a.dir)?;
+    let at = parse_time("--at", &a.at, &cfg)?;
+    let (w, h) = a
+        .size
+        .split_once(['x', 'X', '×'])
+        .and_then(|(w, h)| Some((w.trim().parse::<u16>().ok()?, h.trim().parse::<u16>().ok()?)))
+        .filter(|(w, h)| (1..=1000).contains(w) && (1..=1000).contains(h))
+        .with_context(|| format!("--size {:?}: expected WxH, e.g. 160x48", a.size))?;
+    let view = View::parse(&a.view).with_context(|| {
+        format!(
+            "--view {:?}: expected main, alert:ID or panel:sales|funnel|budget|cs|stock|alerts",
+            a.view
+        )
+    })?;
+    let lang =
+        Lang::parse(&a.lang).with_context(|| format!("--lang {:?}: expected zh or en", a.lang))?;
+    let (session, _) = warroom::view::replay::session_at(&a.dir, cfg.clone(), at)?;
+    if let View::Alert(id) = &view {
+        if session.engine.find(id).is_none() {
+            let ids: Vec<&str> = session
+                .engine
+                .alerts()
+                .iter()
+                .map(|a| a.id.as_str())
+                .collect();
+            bail!(
+                "no alert {id} at {}: alerts then are {}",
+                a.at,
+                if ids.is_empty() {
+                    "none".to_string()
+                } else {
+                    ids.join(", ")
+                }
+            );
+        }
+    }
+    let mut ui = Ui::new(lang, Status::Snapshot);
+    ui.color = false;
+    ui.size = (w, h);
+    if let Some(f) = &a.filter {
+        ui.filter = warroom::view::model::Filter::parse(f);
+    }
+    ui.open(view);
+    print!("{}", warroom::view::screen_text(&session, &ui, w, h));
+    Ok(())
+}
+
+/// `warroom demo`: simulate a 双11 into a temporary directory and watch it.
+pub fn demo(a: DemoArgs) -> Result<()> {
+    if !(a.speed.is_finite() && a.speed > 0.0) {
+        bail!("--speed {}: expected a positive factor", a.speed);
+    }
+    if !(a.scale.is_finite() && a.scale > 0.0) {
+        bail!("--scale {}: expected a positive factor", a.scale);
+    }
+    let status = Status::Live {
+        rate: a.speed,
+        frozen: false,
+        polling: None,
+    };
+    let ui = screen_ui(&a.screen, status)?;
+    let mut driver = tui::DemoDriver::new(a.out.clone(), a.seed, a.scale, a.speed)?;
+    tui::run(&mut driver, ui)
 }
 
 pub fn simulate(a: SimulateArgs) -> Result<()> {

@@ -21,3 +21,4 @@ pub mod stock;
 pub mod summary;
 pub mod tail;
 pub mod time;
+pub mod view;

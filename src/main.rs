@@ -2,6 +2,7 @@
 //! core library.
 
 mod cmd;
+mod tui;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -21,10 +22,16 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Replay a recorded campaign directory.
+    /// Replay a recorded campaign directory on the war-room screen (or
+    /// --headless): space pauses, +/- speed, ←/→ seek, n/N next/previous
+    /// alert transition, g go to a time, ? help.
     Replay(RunArgs),
     /// Follow a live campaign directory as producers append to it.
     Watch(WatchArgs),
+    /// Render the screen at an event time to stdout as text (no terminal needed).
+    Snapshot(SnapshotArgs),
+    /// Simulate a 双11 campaign into a temporary directory and watch it live.
+    Demo(DemoArgs),
     /// Generate a realistic campaign recording (with baseline, config and ground truth).
     Simulate(SimulateArgs),
     /// Replay headless and score the alerts against ground truth (the
@@ -62,10 +69,70 @@ pub struct CommonArgs {
     pub alerts_out: Option<PathBuf>,
 }
 
+/// Options of the war-room screen.
+#[derive(Args, Clone)]
+pub struct ScreenArgs {
+    /// Screen language: zh (default) or en.
+    #[arg(long, default_value = "zh", value_name = "zh|en")]
+    pub lang: String,
+    /// No colours (also when NO_COLOR is set); symbols and labels stay.
+    #[arg(long)]
+    pub no_color: bool,
+}
+
 #[derive(Args)]
 pub struct RunArgs {
     #[command(flatten)]
     pub common: CommonArgs,
+    /// Replay speed: event seconds per wall second (the screen; 1 … 3600).
+    #[arg(long, default_value_t = 60.0)]
+    pub speed: f64,
+    /// Start the screen at this event time (RFC 3339, or `YYYY-MM-DD HH:MM:SS` in the campaign timezone).
+    #[arg(long, value_name = "TIME")]
+    pub from: Option<String>,
+    #[command(flatten)]
+    pub screen: ScreenArgs,
+}
+
+#[derive(Args)]
+pub struct SnapshotArgs {
+    /// The recording directory.
+    pub dir: PathBuf,
+    /// Campaign config (TOML). Default: warroom.toml in DIR or its parent.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Event time to render (RFC 3339, or `YYYY-MM-DD HH:MM:SS` in the campaign timezone).
+    #[arg(long, value_name = "TIME")]
+    pub at: String,
+    /// Screen size, columns x rows.
+    #[arg(long, default_value = "160x48", value_name = "WxH")]
+    pub size: String,
+    /// main | alert:ID | panel:sales|funnel|budget|cs|stock|alerts
+    #[arg(long, default_value = "main")]
+    pub view: String,
+    /// Screen language: zh (default) or en.
+    #[arg(long, default_value = "zh", value_name = "zh|en")]
+    pub lang: String,
+    /// A filter as typed after `/` (e.g. "channel=直播").
+    #[arg(long)]
+    pub filter: Option<String>,
+}
+
+#[derive(Args)]
+pub struct DemoArgs {
+    /// Event seconds per wall second (300: the 预热 day in under 5 minutes).
+    #[arg(long, default_value_t = 300.0)]
+    pub speed: f64,
+    #[arg(long, default_value_t = 11)]
+    pub seed: u64,
+    /// Multiply every volume (1.0 = the shipped sample's size × 2).
+    #[arg(long, default_value_t = 0.5)]
+    pub scale: f64,
+    /// Write the simulation here (kept) instead of a temporary directory (removed at exit).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub screen: ScreenArgs,
 }
 
 #[derive(Args)]
@@ -78,6 +145,8 @@ pub struct WatchArgs {
     /// Event seconds per wall second when the feed is written faster than real time.
     #[arg(long, default_value_t = 1.0)]
     pub rate: f64,
+    #[command(flatten)]
+    pub screen: ScreenArgs,
 }
 
 #[derive(Args)]
@@ -137,6 +206,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Replay(a) => cmd::replay(a),
         Command::Watch(a) => cmd::watch(a),
+        Command::Snapshot(a) => cmd::snapshot(a),
+        Command::Demo(a) => cmd::demo(a),
         Command::Simulate(a) => cmd::simulate(a),
         Command::Eval(a) => cmd::eval(a),
         Command::CheckConfig { file } => cmd::check_config(&file),

@@ -589,13 +589,7 @@ fn recent(series: &Series, sel: Sel, span: &Span, minutes: i64) -> Counters {
 }
 
 /// The baseline's counters for campaign times `[from, to)` of a slice.
-fn base_window(
-    b: &Baseline,
-    dims: &Dims,
-    sel: Sel,
-    from: Millis,
-    to: Millis,
-) -> Option<Counters> {
+fn base_window(b: &Baseline, dims: &Dims, sel: Sel, from: Millis, to: Millis) -> Option<Counters> {
     b.window(dims, sel, from, to)
 }
 
@@ -958,7 +952,9 @@ fn stock_view(state: &State, phase: Option<usize>, dims: &Dims) -> StockView {
         out_now: count(StockStatus::Out),
         below_now: count(StockStatus::Below),
         near_now: count(StockStatus::Near),
-        breached_phase: phase.map_or(state.stock.breaches(None), |p| state.stock.breaches(Some(p))),
+        breached_phase: phase.map_or(state.stock.breaches(None), |p| {
+            state.stock.breaches(Some(p))
+        }),
         outs_phase: phase.map_or(state.stock.outs(None), |p| state.stock.outs(Some(p))),
         rows,
     }

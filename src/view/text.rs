@@ -143,7 +143,7 @@ pub fn group(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -307,7 +307,7 @@ mod tests {
         assert_eq!(money(Lang::En, 1_234_567.0), "¥1.23M");
         assert_eq!(pct(Some(0.6812)), "68.1%");
         assert_eq!(pct(None), "-");
-        assert_eq!(dur(3 * 3600_000 + 5 * 60_000), "3h05m");
-        assert_eq!(countdown(16 * 3600_000 + 10 * 60_000), "16:10:00");
+        assert_eq!(dur(3 * 3_600_000 + 5 * 60_000), "3h05m");
+        assert_eq!(countdown(16 * 3_600_000 + 10 * 60_000), "16:10:00");
     }
 }

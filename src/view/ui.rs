@@ -503,7 +503,10 @@ impl Ui {
         match key {
             Key::Esc | Key::Backspace => self.go_back(),
             Key::Char('a') => {
-                let row = Ui::alert_list(model).into_iter().find(|a| a.id == id).cloned();
+                let row = Ui::alert_list(model)
+                    .into_iter()
+                    .find(|a| a.id == id)
+                    .cloned();
                 return self.ack(row.as_ref());
             }
             _ => self.scroll_key(key),
@@ -626,9 +629,18 @@ mod tests {
         let tz = parse_offset("+08:00").unwrap();
         let now = parse_ts_str("2026-11-11T07:50:00+08:00", tz);
         let at = |s: &str| parse_ts_str(s, tz);
-        assert_eq!(parse_goto("20:00", now, tz), at("2026-11-11T20:00:00+08:00"));
-        assert_eq!(parse_goto("20:00:30", now, tz), at("2026-11-11T20:00:30+08:00"));
-        assert_eq!(parse_goto("11-12 01:00", now, tz), at("2026-11-12T01:00:00+08:00"));
+        assert_eq!(
+            parse_goto("20:00", now, tz),
+            at("2026-11-11T20:00:00+08:00")
+        );
+        assert_eq!(
+            parse_goto("20:00:30", now, tz),
+            at("2026-11-11T20:00:30+08:00")
+        );
+        assert_eq!(
+            parse_goto("11-12 01:00", now, tz),
+            at("2026-11-12T01:00:00+08:00")
+        );
         assert_eq!(parse_goto("+30m", now, tz), at("2026-11-11T08:20:00+08:00"));
         assert_eq!(parse_goto("-2h", now, tz), at("2026-11-11T05:50:00+08:00"));
         assert_eq!(

@@ -1,0 +1,186 @@
+//! The war-room screen in a terminal: the event loop, and the drivers that
+//! feed it a session (replay of a recording, a live directory, the demo).
+//!
+//! The loop never waits on files: the ingest thread reads and parses, the
+//! drivers apply what has arrived within a time budget per turn. It redraws
+//! only when something changed (data, a key, a resize) — at most every
+//! 50 ms (20 fps) — plus a 1 Hz tick for the clocks when idle.
+
+mod keys;
+mod live;
+mod replay;
+pub mod term;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use crossterm::event::{self, Event};
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Wrap};
+
+use warroom::session::Session;
+use warroom::view::model::{AlertDetail, Breakdown, Model};
+use warroom::view::render::{self, Screen};
+use warroom::view::text::Lang;
+use warroom::view::ui::{Command, Key, Status, Ui};
+
+pub use live::{DemoDriver, LiveDriver};
+pub use replay::ReplayDriver;
+
+/// Where the screen's session comes from.
+pub trait Driver {
+    /// The session to show; None while starting (baseline loading …).
+    fn session(&self) -> Option<&Session>;
+    /// What to show while there is no session yet.
+    fn splash(&self, lang: Lang) -> String;
+    fn status(&self) -> Status;
+    /// Apply what has arrived and move the clock, for about `budget` of
+    /// work. True when the session changed.
+    fn pump(&mut self, budget: Duration) -> Result<bool>;
+    /// How soon `pump` has work again.
+    fn wake_in(&self) -> Duration;
+    /// A command from the keys; returns a message for the footer.
+    fn command(&mut self, c: &Command, lang: Lang) -> Result<Option<String>>;
+    /// On the way out (after the terminal is restored): summary, threads.
+    fn finish(&mut self) -> Result<()>;
+}
+
+const FRAME: Duration = Duration::from_millis(50);
+const IDLE_TICK: Duration = Duration::from_secs(1);
+const PUMP_BUDGET: Duration = Duration::from_millis(25);
+
+/// Run the screen until the user quits (or a signal). The terminal is
+/// restored before this returns, whatever happened.
+pub fn run(driver: &mut dyn Driver, mut ui: Ui) -> Result<()> {
+    if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+        ui.color = false;
+    }
+    let quit = term::quit_signal();
+    let mut t = term::Term::enter()?;
+    let result = event_loop(&mut t, driver, &mut ui, &quit);
+    drop(t);
+    let finished = driver.finish();
+    result.and(finished)
+}
+
+struct Cache {
+    model: Model,
+    alert: Option<AlertDetail>,
+    breakdown: Option<Breakdown>,
+}
+
+fn build(session: &Session, ui: &Ui) -> Cache {
+    let (alert, breakdown) = warroom::view::drill(session, ui);
+    Cache {
+        model: Model::build(session, &ui.filter),
+        alert,
+        breakdown,
+    }
+}
+
+fn event_loop(
+    t: &mut term::Term,
+    driver: &mut dyn Driver,
+    ui: &mut Ui,
+    quit: &AtomicBool,
+) -> Result<()> {
+    let size = t.tty.size()?;
+    ui.size = (size.width, size.height);
+    let mut cache: Option<Cache> = None;
+    let mut data_dirty = true;
+    let mut screen_dirty = true;
+    let mut last_draw = Instant::now() - FRAME;
+    let mut last_tick = Instant::now();
+    loop {
+        if quit.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        if driver.pump(PUMP_BUDGET)? {
+            data_dirty = true;
+        }
+        let status = driver.status();
+        if status != ui.status {
+            ui.status = status;
+            screen_dirty = true;
+        }
+        if last_tick.elapsed() >= IDLE_TICK {
+            screen_dirty = true;
+            last_tick = Instant::now();
+        }
+        if (data_dirty || screen_dirty) && last_draw.elapsed() >= FRAME {
+            if data_dirty {
+                cache = driver.session().map(|s| build(s, ui));
+                data_dirty = false;
+            }
+            let splash = driver.splash(ui.lang);
+            t.tty.draw(|f| match &cache {
+                Some(c) => render::draw(
+                    f,
+                    &Screen {
+                        model: &c.model,
+                        alert: c.alert.as_ref(),
+                        breakdown: c.breakdown.as_ref(),
+                    },
+                    ui,
+                ),
+                None => {
+                    let lines = vec![
+                        Line::from(splash.clone()),
+                        Line::from(ui.lang.t("q 退出", "q quits")),
+                    ];
+                    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), f.area());
+                }
+            })?;
+            screen_dirty = false;
+            last_draw = Instant::now();
+        }
+        let timeout = if data_dirty || screen_dirty {
+            FRAME.saturating_sub(last_draw.elapsed())
+        } else {
+            driver
+                .wake_in()
+                .min(IDLE_TICK.saturating_sub(last_tick.elapsed()))
+        };
+        if !event::poll(timeout)? {
+            continue;
+        }
+        // Handle every event that is waiting before drawing again.
+        loop {
+            match event::read()? {
+                Event::Key(k) => {
+                    if let Some(key) = keys::map(k) {
+                        screen_dirty = true;
+                        let cmd = match &cache {
+                            Some(c) => ui.on_key(key, &c.model),
+                            None if matches!(key, Key::Char('q') | Key::Ctrl('c')) => {
+                                Some(Command::Quit)
+                            }
+                            None => None,
+                        };
+                        match cmd {
+                            Some(Command::Quit) => return Ok(()),
+                            Some(Command::Refilter) => {}
+                            Some(c) => {
+                                if let Some(msg) = driver.command(&c, ui.lang)? {
+                                    ui.message = Some(msg);
+                                }
+                            }
+                            None => {}
+                        }
+                        // A key may change the view or the filter: rebuild.
+                        data_dirty = true;
+                    }
+                }
+                Event::Resize(w, h) => {
+                    ui.size = (w, h);
+                    screen_dirty = true;
+                }
+                _ => {}
+            }
+            if !event::poll(Duration::ZERO)? {
+                break;
+            }
+        }
+    }
+}

@@ -1,0 +1,263 @@
+//! Snapshots of the war-room screen on the shipped sample campaign: the
+//! main screen, every panel drill-down and an alert drill-down, in Chinese
+//! and English, at 80×24 and 200×50; plus every view at sizes from 1×1 to
+//! 300×100 without a panic, and the keys.
+//!
+//! The sample is replayed once per test binary (`OnceLock`) and the session
+//! kept at two event times. Rendering is the library's (`warroom::view`), the
+//! same code the terminal and `warroom snapshot` draw with.
+//!
+//! When alert tuning changes on purpose, review with `cargo insta review`
+//! (or `INSTA_UPDATE=always cargo test --test tui_snapshots`).
+
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+use warroom::config::Config;
+use warroom::session::Session;
+use warroom::time::{parse_ts_str, Millis};
+use warroom::view::model::{Filter, Model};
+use warroom::view::replay::load;
+use warroom::view::text::Lang;
+use warroom::view::ui::{Command, Key, PanelId, Status, Ui, View};
+use warroom::view::{render, screen_text};
+
+const CALM: &str = "2026-11-11T07:50:00+08:00";
+/// The payment failure (12:00–12:21) has opened and escalated; GMV is down.
+const INCIDENT: &str = "2026-11-11T12:15:00+08:00";
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn cfg() -> Arc<Config> {
+    Arc::new(Config::load(&root().join("sample-data/warroom.toml")).expect("sample config"))
+}
+
+fn ts(s: &str) -> Millis {
+    parse_ts_str(s, cfg().tz).expect("time")
+}
+
+struct Fixture {
+    calm: Session,
+    incident: Session,
+}
+
+fn fixture() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| {
+        let (mut r, _) = load(&root().join("sample-data/campaign"), cfg()).expect("sample loads");
+        let mut sink = Vec::new();
+        r.seek(ts(CALM));
+        r.finish(&mut sink);
+        let calm = r.session().clone();
+        r.seek(ts(INCIDENT));
+        r.finish(&mut sink);
+        Fixture {
+            calm,
+            incident: r.session().clone(),
+        }
+    })
+}
+
+fn ui(lang: Lang, view: View) -> Ui {
+    let mut ui = Ui::new(lang, Status::Snapshot);
+    ui.color = false;
+    ui.open(view);
+    ui
+}
+
+/// The open payment-conversion alert at INCIDENT (by rule, not by id, so
+/// the snapshot names stay stable).
+fn payment_alert(s: &Session) -> String {
+    s.engine
+        .open_alerts()
+        .into_iter()
+        .find(|a| a.metric == "cr.order_pay" && a.scope.is_site())
+        .map(|a| a.id.clone())
+        .expect("the payment failure is alerted")
+}
+
+fn lang_key(l: Lang) -> &'static str {
+    match l {
+        Lang::Zh => "zh",
+        Lang::En => "en",
+    }
+}
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (200, 50)];
+
+#[test]
+fn main_screen() {
+    let f = fixture();
+    for lang in [Lang::Zh, Lang::En] {
+        for (w, h) in SIZES {
+            let text = screen_text(&f.incident, &ui(lang, View::Main), w, h);
+            insta::assert_snapshot!(format!("main_{}_{w}x{h}", lang_key(lang)), text);
+        }
+    }
+    let text = screen_text(&f.calm, &ui(Lang::Zh, View::Main), 160, 48);
+    insta::assert_snapshot!("main_zh_160x48_calm", text);
+}
+
+#[test]
+fn panel_drill_downs() {
+    let f = fixture();
+    for p in PanelId::ALL {
+        for lang in [Lang::Zh, Lang::En] {
+            for (w, h) in SIZES {
+                let text = screen_text(&f.incident, &ui(lang, View::Panel(p)), w, h);
+                insta::assert_snapshot!(
+                    format!("panel_{}_{}_{w}x{h}", p.key(), lang_key(lang)),
+                    text
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn alert_drill_down() {
+    let f = fixture();
+    let id = payment_alert(&f.incident);
+    for lang in [Lang::Zh, Lang::En] {
+        for (w, h) in SIZES {
+            let text = screen_text(&f.incident, &ui(lang, View::Alert(id.clone())), w, h);
+            assert!(text.contains(&id), "{text}");
+            insta::assert_snapshot!(format!("alert_payment_{}_{w}x{h}", lang_key(lang)), text);
+        }
+    }
+}
+
+#[test]
+fn the_payment_alert_drill_down_shows_what_broke() {
+    let f = fixture();
+    let id = payment_alert(&f.incident);
+    let text = screen_text(&f.incident, &ui(Lang::En, View::Alert(id)), 200, 50);
+    for want in [
+        "timeline",
+        "scope breakdown",
+        "decomposition GMV = UV x conversion x AOV",
+        "<- driver",
+        "order>pay",
+        "broke here",
+        "rule and thresholds",
+        "pay-conversion-drop",
+        "response by tier",
+        "act now",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in\n{text}");
+    }
+}
+
+#[test]
+fn too_small_and_every_size_renders() {
+    let f = fixture();
+    let id = payment_alert(&f.incident);
+    let small = screen_text(&f.incident, &ui(Lang::Zh, View::Main), 79, 24);
+    assert!(small.contains("终端太小"), "{small}");
+    assert!(small.contains("80x24"), "{small}");
+    let mut views = vec![View::Main, View::Alert(id), View::Alert("A-999999".into())];
+    views.extend(PanelId::ALL.map(View::Panel));
+    let widths = [
+        1u16, 2, 3, 5, 9, 17, 40, 79, 80, 81, 99, 119, 120, 121, 159, 160, 200, 255, 300,
+    ];
+    let heights = [
+        1u16, 2, 3, 7, 15, 23, 24, 25, 35, 36, 39, 40, 48, 50, 77, 100,
+    ];
+    for v in &views {
+        let mut u = ui(Lang::Zh, v.clone());
+        let model = Model::build(&f.incident, &u.filter);
+        let (alert, breakdown) = warroom::view::drill(&f.incident, &u);
+        let screen = render::Screen {
+            model: &model,
+            alert: alert.as_ref(),
+            breakdown: breakdown.as_ref(),
+        };
+        for &w in &widths {
+            for &h in &heights {
+                u.help = (w + h) % 3 == 0;
+                let text = render::to_text(&screen, &u, w, h);
+                assert_eq!(text.lines().count(), h as usize);
+            }
+        }
+    }
+}
+
+#[test]
+fn keys_move_focus_drill_filter_and_ack() {
+    let f = fixture();
+    let model = Model::build(&f.incident, &Filter::default());
+    let mut u = Ui::new(
+        Lang::Zh,
+        Status::Replay {
+            speed: 60.0,
+            paused: false,
+            ended: false,
+            seeking: None,
+            loading: None,
+        },
+    );
+    u.size = (160, 48);
+    assert_eq!(u.focus, PanelId::Alerts);
+    // Enter on the alerts panel drills into the selected (most severe) alert.
+    assert_eq!(u.on_key(Key::Enter, &model), None);
+    let first = model.alerts[0].id.clone();
+    assert_eq!(u.view, View::Alert(first.clone()));
+    assert_eq!(u.on_key(Key::Char('a'), &model), Some(Command::Ack(first)));
+    u.on_key(Key::Esc, &model);
+    assert_eq!(u.view, View::Main);
+    // Focus moves; Enter on a panel opens its breakdown.
+    u.on_key(Key::Char('h'), &model);
+    assert_eq!(u.focus, PanelId::Sales);
+    u.on_key(Key::Char('j'), &model);
+    assert_eq!(u.focus, PanelId::Funnel);
+    u.on_key(Key::Tab, &model);
+    assert_eq!(u.focus, PanelId::Budget);
+    u.on_key(Key::Enter, &model);
+    assert_eq!(u.view, View::Panel(PanelId::Budget));
+    u.on_key(Key::Esc, &model);
+    // Replay keys become commands.
+    assert_eq!(u.on_key(Key::Char(' '), &model), Some(Command::TogglePause));
+    assert_eq!(
+        u.on_key(Key::ShiftLeft, &model),
+        Some(Command::SeekBy(-600_000))
+    );
+    assert_eq!(
+        u.on_key(Key::Char('n'), &model),
+        Some(Command::NextTransition)
+    );
+    // The filter prompt.
+    u.on_key(Key::Char('/'), &model);
+    for c in "渠道=直播".chars() {
+        u.on_key(Key::Char(c), &model);
+    }
+    assert_eq!(u.on_key(Key::Enter, &model), Some(Command::Refilter));
+    assert_eq!(u.filter.channel.as_deref(), Some("直播"));
+    let filtered = Model::build(&f.incident, &u.filter);
+    assert!(filtered.funnel.counts[0] < model.funnel.counts[0]);
+    // The go-to prompt.
+    u.on_key(Key::Char('g'), &model);
+    for c in "12:00".chars() {
+        u.on_key(Key::Char(c), &model);
+    }
+    assert_eq!(
+        u.on_key(Key::Enter, &model),
+        Some(Command::SeekTo(ts("2026-11-11T12:00:00+08:00")))
+    );
+    // Help: any key closes it, q quits.
+    u.on_key(Key::Char('?'), &model);
+    assert!(u.help);
+    assert_eq!(u.on_key(Key::Char('q'), &model), None);
+    assert!(!u.help);
+    assert_eq!(u.on_key(Key::Char('q'), &model), Some(Command::Quit));
+    assert_eq!(u.on_key(Key::Ctrl('c'), &model), Some(Command::Quit));
+}
+
+#[test]
+fn strings_from_files_cannot_reach_the_terminal() {
+    use warroom::view::text::clean;
+    let evil = "直播\u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}31m";
+    let c = clean(evil);
+    assert!(!c.chars().any(|ch| ch.is_control()), "{c:?}");
+}
