@@ -15,7 +15,6 @@ use warroom::config::Config;
 use warroom::figures::Counters;
 use warroom::ingest::{self, Batch, Mode};
 use warroom::session::{self, Session};
-use warroom::source::Input;
 use warroom::state::State;
 use warroom::summary::write_atomic;
 use warroom::time::format_clock;
@@ -239,14 +238,7 @@ pub fn watch(args: WatchArgs) -> Result<()> {
         match rx.recv_timeout(Duration::from_millis(200)) {
             Ok(batch) => {
                 let now_wall = wall.wall_ms();
-                // Exactly as a replay: each record first moves the clock to
-                // its own time (judging what closed before it), then counts.
-                for input in &batch.inputs {
-                    if let Input::Record(r) = input {
-                        clock.observe(r.ts, now_wall);
-                    }
-                    session.apply_replay(input, &mut events);
-                }
+                session.apply_live(&batch.inputs, &mut clock, now_wall, &mut events);
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {}
             Err(mpsc::RecvTimeoutError::Disconnected) => break,

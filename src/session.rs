@@ -51,6 +51,24 @@ impl Session {
         self.state.apply_input(input);
     }
 
+    /// Apply a live batch that arrived at wall time `wall`: exactly as a
+    /// replay (each record first moves the clock to its own time), while
+    /// the live clock learns where event time is.
+    pub fn apply_live(
+        &mut self,
+        inputs: &[Input],
+        clock: &mut crate::clock::LiveClock,
+        wall: Millis,
+        out: &mut Vec<AlertEvent>,
+    ) {
+        for input in inputs {
+            if let Input::Record(r) = input {
+                clock.observe(r.ts, wall);
+            }
+            self.apply_replay(input, out);
+        }
+    }
+
     pub fn summary(&self, stats: &SourceStats) -> Summary {
         Summary::build(&self.state, stats, self.engine.counts)
     }

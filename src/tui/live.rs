@@ -19,7 +19,6 @@ use warroom::config::Config;
 use warroom::ingest::{self, Batch, Mode, Reader, Wakeup};
 use warroom::session::Session;
 use warroom::simulate::{run_with_stop, Pacing, SimOptions};
-use warroom::source::Input;
 use warroom::summary::write_atomic;
 use warroom::time::Millis;
 use warroom::view::text::Lang;
@@ -146,17 +145,13 @@ impl Driver for LiveDriver {
         let session = self.session.as_mut().expect("session started");
         let before = (session.state.records, session.state.now / 1000);
         let wall = SystemClock;
+        let mut events = Vec::new();
         if let Some(rx) = &self.batches {
             loop {
                 match rx.try_recv() {
                     Ok(batch) => {
                         let now_wall = wall.wall_ms();
-                        for input in &batch.inputs {
-                            if let Input::Record(r) = input {
-                                self.clock.observe(r.ts, now_wall);
-                            }
-                            session.state.apply_input(input);
-                        }
+                        session.apply_live(&batch.inputs, &mut self.clock, now_wall, &mut events);
                         if started.elapsed() >= budget {
                             break;
                         }
@@ -169,7 +164,6 @@ impl Driver for LiveDriver {
                 }
             }
         }
-        let mut events = Vec::new();
         session.advance(self.clock.now(wall.wall_ms()), &mut events);
         if !events.is_empty() {
             self.log
