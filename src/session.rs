@@ -79,6 +79,18 @@ impl Session {
 pub fn replay(
     dir: &Path,
     cfg: Arc<Config>,
+    sink: impl FnMut(&[AlertEvent]) -> anyhow::Result<()>,
+) -> anyhow::Result<(Session, SourceStats)> {
+    replay_until(dir, cfg, None, sink)
+}
+
+/// As `replay`, stopping at event time `until` when given: every input up to
+/// the first record later than it is applied, then the clock moves to it
+/// (the state "at T" that snapshots and seeks land on).
+pub fn replay_until(
+    dir: &Path,
+    cfg: Arc<Config>,
+    until: Option<Millis>,
     mut sink: impl FnMut(&[AlertEvent]) -> anyhow::Result<()>,
 ) -> anyhow::Result<(Session, SourceStats)> {
     ingest::check_dir(dir)?;
@@ -87,14 +99,24 @@ pub fn replay(
     let reader = ingest::spawn(dir, cfg.clone(), Mode::Replay, move |b| tx.send(b).is_ok());
     let mut session = Session::new(cfg, reader.dims.clone(), baseline);
     let mut events = Vec::new();
-    for batch in rx {
+    'read: for batch in rx.iter() {
         for input in &batch.inputs {
+            if let (Input::Record(r), Some(t)) = (input, until) {
+                if r.ts > t {
+                    break 'read;
+                }
+            }
             session.apply_replay(input, &mut events);
             if !events.is_empty() {
                 sink(&events)?;
                 events.clear();
             }
         }
+    }
+    drop(rx);
+    if let Some(t) = until {
+        session.advance(t, &mut events);
+        sink(&events)?;
     }
     let stats = reader.stats.read().expect("stats lock").clone();
     reader.stop();

@@ -357,18 +357,30 @@ fn judge_ratio(
         }
     }
     let (surprise, obs, drop) = best?;
-    let tier = if surprise >= ctx.s.z {
+    Some(judged(ctx, drop, surprise, obs, e, current))
+}
+
+/// A drop judged: a tier when it is both large enough and significant.
+fn judged(
+    ctx: &Ctx,
+    drop: f64,
+    surprise: f64,
+    value: f64,
+    expected: f64,
+    current: Option<Tier>,
+) -> Judged {
+    let tier = if drop > 0.0 && surprise >= ctx.s.z {
         ctx.tier(drop, 0.0, current)
     } else {
         None
     };
-    Some(Judged {
+    Judged {
         tier,
         severity: drop,
-        value: obs,
-        expected: e,
+        value,
+        expected,
         urgent: surprise >= ctx.s.z + 2.0,
-    })
+    }
 }
 
 // ---- volumes (GMV, UV) -------------------------------------------------------
@@ -548,18 +560,7 @@ fn judge_volume(
             }
         }
     }
-    let tier = if drop > 0.0 && surprise >= ctx.s.z {
-        ctx.tier(drop, 0.0, current)
-    } else {
-        None
-    };
-    Some(Judged {
-        tier,
-        severity: drop,
-        value: obs,
-        expected: e,
-        urgent: surprise >= ctx.s.z + 2.0,
-    })
+    Some(judged(ctx, drop, surprise, obs, e, current))
 }
 
 /// Judges a slice (or the rest of the site without it, when `rest`), given

@@ -537,26 +537,5 @@ pub fn session_at(
     cfg: Arc<Config>,
     at: Millis,
 ) -> anyhow::Result<(Session, SourceStats)> {
-    ingest::check_dir(dir)?;
-    let baseline = Baseline::load(&cfg)?;
-    let (tx, rx) = mpsc::sync_channel::<Batch>(4);
-    let reader = ingest::spawn(dir, cfg.clone(), Mode::Replay, move |b| tx.send(b).is_ok());
-    let mut session = Session::new(cfg, reader.dims.clone(), baseline);
-    let mut events = Vec::new();
-    'read: for batch in rx.iter() {
-        for input in &batch.inputs {
-            if let Input::Record(r) = input {
-                if r.ts > at {
-                    break 'read;
-                }
-            }
-            session.apply_replay(input, &mut events);
-            events.clear();
-        }
-    }
-    drop(rx);
-    session.advance(at, &mut events);
-    let stats = reader.stats.read().expect("stats lock").clone();
-    reader.stop();
-    Ok((session, stats))
+    crate::session::replay_until(dir, cfg, Some(at), |_| Ok(()))
 }
