@@ -101,8 +101,7 @@ pub fn replay(args: RunArgs) -> Result<()> {
     let a = args.common;
     let cfg = load_config(a.config.as_deref(), &a.dir)?;
     ingest::check_dir(&a.dir)?;
-    let mut log = AlertLog::create(a.alerts_out.as_deref())
-        .with_context(|| format!("cannot create alert log {:?}", a.alerts_out))?;
+    let mut log = AlertLog::create(a.alerts_out.as_deref())?;
     let started = Instant::now();
     let (session, stats) = session::replay(&a.dir, cfg, |events| Ok(log.write(events)?))?;
     let state = &session.state;
@@ -203,8 +202,7 @@ pub fn watch(args: WatchArgs) -> Result<()> {
     }
     let cfg = load_config(a.config.as_deref(), &a.dir)?;
     ingest::check_dir(&a.dir)?;
-    let mut log = AlertLog::create(a.alerts_out.as_deref())
-        .with_context(|| format!("cannot create alert log {:?}", a.alerts_out))?;
+    let mut log = AlertLog::create(a.alerts_out.as_deref())?;
     let baseline = Baseline::load(&cfg)?;
     let stop = Arc::new(AtomicBool::new(false));
     install_ctrl_c(stop.clone());
@@ -422,8 +420,7 @@ pub fn check_config(file: &Path) -> Result<()> {
 pub fn eval(a: EvalArgs) -> Result<()> {
     use warroom::eval::{nab_score, score, Truth};
     let cfg = load_config(a.config.as_deref(), &a.dir)?;
-    let mut log = AlertLog::create(a.alerts_out.as_deref())
-        .with_context(|| format!("cannot create alert log {:?}", a.alerts_out))?;
+    let mut log = AlertLog::create(a.alerts_out.as_deref())?;
     let mut events = Vec::new();
     let (_session, _) = session::replay(&a.dir, cfg.clone(), |e| {
         events.extend_from_slice(e);

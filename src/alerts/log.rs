@@ -13,14 +13,16 @@ pub struct AlertLog {
 }
 
 impl AlertLog {
-    /// Create (truncate) the log; `None` writes nowhere.
-    pub fn create(path: Option<&Path>) -> std::io::Result<AlertLog> {
-        Ok(AlertLog {
-            out: match path {
-                Some(p) => Some(BufWriter::new(File::create(p)?)),
-                None => None,
-            },
-        })
+    /// Create (truncate) the log; `None` writes nowhere. The error names
+    /// the file, so callers need not.
+    pub fn create(path: Option<&Path>) -> anyhow::Result<AlertLog> {
+        let out = match path {
+            Some(p) => Some(BufWriter::new(File::create(p).map_err(|e| {
+                anyhow::anyhow!("cannot create alert log {}: {e}", p.display())
+            })?)),
+            None => None,
+        };
+        Ok(AlertLog { out })
     }
 
     pub fn write(&mut self, events: &[AlertEvent]) -> std::io::Result<()> {

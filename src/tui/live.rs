@@ -12,7 +12,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
-use warroom::alerts::expect::Baseline;
 use warroom::alerts::log::AlertLog;
 use warroom::clock::{LiveClock, SystemClock, WallClock};
 use warroom::config::Config;
@@ -26,7 +25,7 @@ use warroom::view::ui::{Command, Status};
 
 use super::Driver;
 
-type BaselineResult = Result<Option<Arc<Baseline>>>;
+use super::BaselineResult;
 
 pub struct LiveDriver {
     cfg: Arc<Config>,
@@ -56,15 +55,8 @@ impl LiveDriver {
         summary_every: Duration,
     ) -> Result<LiveDriver> {
         ingest::check_dir(&dir)?;
-        let log = AlertLog::create(alerts_out.as_deref())
-            .with_context(|| format!("cannot create alert log {alerts_out:?}"))?;
-        let (tx, rx) = mpsc::channel();
-        let c = cfg.clone();
-        std::thread::Builder::new()
-            .name("warroom-baseline".into())
-            .spawn(move || {
-                let _ = tx.send(Baseline::load(&c));
-            })?;
+        let log = AlertLog::create(alerts_out.as_deref())?;
+        let rx = super::load_baseline_in_background(&cfg)?;
         Ok(LiveDriver {
             cfg,
             dir,

@@ -14,10 +14,15 @@ pub mod term;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use std::sync::mpsc::{self, Receiver};
+use std::sync::Arc;
+
 use anyhow::Result;
 use crossterm::event::{self, Event};
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
+use warroom::alerts::expect::Baseline;
+use warroom::config::Config;
 
 use warroom::session::Session;
 use warroom::view::model::{AlertDetail, Breakdown, Model};
@@ -183,4 +188,20 @@ fn event_loop(
             }
         }
     }
+}
+
+/// Last year's recording, loading off the screen's thread.
+pub type BaselineResult = Result<Option<Arc<Baseline>>>;
+
+/// Start loading the baseline on its own thread; the screen polls the
+/// receiver and starts reading the campaign once it is there.
+pub fn load_baseline_in_background(cfg: &Arc<Config>) -> Result<Receiver<BaselineResult>> {
+    let (tx, rx) = mpsc::channel();
+    let c = cfg.clone();
+    std::thread::Builder::new()
+        .name("warroom-baseline".into())
+        .spawn(move || {
+            let _ = tx.send(Baseline::load(&c));
+        })?;
+    Ok(rx)
 }

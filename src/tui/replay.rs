@@ -28,7 +28,7 @@ pub const SPEEDS: [f64; 11] = [
     1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1200.0, 3600.0,
 ];
 
-type BaselineResult = Result<Option<Arc<Baseline>>>;
+use super::BaselineResult;
 
 pub struct ReplayDriver {
     cfg: Arc<Config>,
@@ -61,16 +61,8 @@ impl ReplayDriver {
         summary_out: Option<PathBuf>,
     ) -> Result<ReplayDriver> {
         ingest::check_dir(&dir)?;
-        let log = AlertLog::create(alerts_out.as_deref())
-            .with_context(|| format!("cannot create alert log {alerts_out:?}"))?;
-        // Last year's recording loads off the screen's thread.
-        let (tx, rx) = mpsc::channel();
-        let c = cfg.clone();
-        std::thread::Builder::new()
-            .name("warroom-baseline".into())
-            .spawn(move || {
-                let _ = tx.send(Baseline::load(&c));
-            })?;
+        let log = AlertLog::create(alerts_out.as_deref())?;
+        let rx = super::load_baseline_in_background(&cfg)?;
         Ok(ReplayDriver {
             cfg,
             dir,
