@@ -79,6 +79,9 @@ pub struct Bucket {
     /// Records per kind (feed health), and skipped lines read in this bucket.
     pub by_kind: [u32; 6],
     pub bad_lines: u32,
+    /// `Series::edits` when a record last changed this bucket (lets caches
+    /// of sums over buckets see that they are stale).
+    pub last_edit: u64,
 }
 
 impl Bucket {
@@ -96,6 +99,8 @@ pub struct Series {
     bytes: usize,
     /// Records too old for the retained window (still in the totals).
     pub dropped_records: u64,
+    /// Records added so far (stamps `Bucket::last_edit`).
+    edits: u64,
 }
 
 const COUNTERS_BYTES: usize = std::mem::size_of::<(DimId, Counters)>();
@@ -110,6 +115,7 @@ impl Series {
             buckets: BTreeMap::new(),
             bytes: 0,
             dropped_records: 0,
+            edits: 0,
         }
     }
 
@@ -136,6 +142,8 @@ impl Series {
             }
         };
         let before = bucket.entries();
+        self.edits += 1;
+        bucket.last_edit = self.edits;
         bucket.total.add(rec, tags);
         bucket.by_kind[rec.kind() as usize] += 1;
         if rec.channel != 0 {
@@ -189,6 +197,14 @@ impl Series {
 
     pub fn get(&self, start: Millis) -> Option<&Bucket> {
         self.buckets.get(&start)
+    }
+
+    /// A fingerprint of the buckets in `[from, to)`: changes whenever a
+    /// record lands in one of them or one is evicted, so a sum over them
+    /// can be cached and trusted while it matches.
+    pub fn signature(&self, from: Millis, to: Millis) -> (usize, u64) {
+        self.range(from, to)
+            .fold((0, 0), |(n, e), (_, b)| (n + 1, e.max(b.last_edit)))
     }
 
     /// Buckets whose start lies in `[from, to)`, oldest first.

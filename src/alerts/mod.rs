@@ -88,9 +88,9 @@ pub struct Engine {
     /// Alerts by the highest tier they reached.
     pub counts: [u64; 3],
     pub evaluations: u64,
-    /// Settled windows kept between evaluations (see `expect::WindowCache`).
-    stable: expect::WindowMap,
-    baseline_stable: expect::WindowMap,
+    /// Block sums kept between evaluations (see `expect::BlockCache`).
+    blocks: expect::BlockCache,
+    baseline_blocks: expect::BlockCache,
 }
 
 impl Engine {
@@ -111,8 +111,8 @@ impl Engine {
             next_id: 1,
             counts: [0; 3],
             evaluations: 0,
-            stable: expect::WindowMap::new(),
-            baseline_stable: expect::WindowMap::new(),
+            blocks: expect::BlockCache::default(),
+            baseline_blocks: expect::BlockCache::default(),
         }
     }
 
@@ -150,11 +150,15 @@ impl Engine {
         let trailing = i64::from(self.cfg.alerts.trailing_minutes.max(5)) * MINUTE;
         let roi_target = self.cfg.targets.roi.unwrap_or(5.0);
         let defs = self.defs.clone();
-        let windows = expect::WindowCache::new(&state.series);
+        let windows =
+            expect::WindowCache::with_blocks(&state.series, std::mem::take(&mut self.blocks));
         let baseline = self.baseline.clone();
-        let bwindows = baseline
-            .as_ref()
-            .map(|b| expect::WindowCache::new(&b.state.series));
+        let bwindows = baseline.as_ref().map(|b| {
+            expect::WindowCache::with_blocks(
+                &b.state.series,
+                std::mem::take(&mut self.baseline_blocks),
+            )
+        });
         let bmap = match &baseline {
             Some(b) => {
                 let bd = b.state.dims.read().expect("dims lock");
@@ -205,9 +209,9 @@ impl Engine {
             let findings = rules::evaluate(&ctx);
             self.apply_findings(ri, def, findings, t, phase, out);
         }
-        self.stable = windows.into_stable();
+        self.blocks = windows.into_blocks();
         if let Some(b) = bwindows {
-            self.baseline_stable = b.into_stable();
+            self.baseline_blocks = b.into_blocks();
         }
     }
 

@@ -12,7 +12,7 @@ use crate::time::{Millis, MINUTE};
 
 use super::expect::{
     binomial_low_surprise, mad_sigma, median, normal_tail_surprise, per_bucket,
-    poisson_low_surprise, poisson_surprise, theil_sen, wilson, Baseline, Sel, WindowCache,
+    poisson_low_surprise, poisson_surprise, trend_line, wilson, Baseline, Sel, WindowCache,
 };
 use super::model::{Scope, Tier};
 use super::settings::{RuleDef, RuleSettings};
@@ -476,7 +476,7 @@ fn expected_volume(ctx: &Ctx, metric: &str, sel: Sel, rest: bool) -> Option<(f64
     // A trend may fall (the rush decaying) but must not promise more than
     // the recent level: a recovery after a dip is not a rise to come.
     let forecast = |ys: &[f64]| -> Option<f64> {
-        let (a, b, _) = theil_sen(ys)?;
+        let (a, b) = trend_line(ys)?;
         let n = ys.len() as f64;
         let mut recent: Vec<f64> = ys[ys.len().saturating_sub(15)..].to_vec();
         let cap = median(&mut recent)?;
@@ -487,7 +487,12 @@ fn expected_volume(ctx: &Ctx, metric: &str, sel: Sel, rest: bool) -> Option<(f64
         )
     };
     let ev = forecast(&series(volume))?;
-    let ee = forecast(&series(events))?;
+    // Only GMV has a volume (yuan) apart from its events (orders).
+    let ee = if metric == "gmv" {
+        forecast(&series(events))?
+    } else {
+        ev
+    };
     (ev > 0.0).then_some((ev, ee))
 }
 
