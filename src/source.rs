@@ -5,7 +5,7 @@
 //! order it was lived. Finished recordings and growing files go through the
 //! same code: a replay simply stops when every file is at its end.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
@@ -75,8 +75,11 @@ impl SourceStats {
 struct Stream {
     tail: FileTail,
     parser: LineParser,
-    /// Parsed records not yet released, in file order.
-    pending: Vec<Record>,
+    /// Parsed records not yet released, in file order. A deque: releases
+    /// take from the front while reads add at the back.
+    pending: VecDeque<Record>,
+    /// Whether `pending` is in event-time order (it almost always is).
+    pending_sorted: bool,
     /// Newest event time read from this file.
     frontier: Millis,
 }
@@ -150,7 +153,8 @@ impl DirSource {
             self.streams.push(Stream {
                 tail: FileTail::new(&path, self.cfg.ingest.max_line_bytes),
                 parser: LineParser::for_path(&path, self.cfg.tz),
-                pending: Vec::new(),
+                pending: VecDeque::new(),
+                pending_sorted: true,
                 frontier: Millis::MIN,
             });
         }
@@ -202,6 +206,7 @@ impl DirSource {
             tail,
             parser,
             pending,
+            pending_sorted,
             frontier,
         } = stream;
         let file_id = i as u16;
@@ -224,7 +229,10 @@ impl DirSource {
                         }
                         *frontier = (*frontier).max(rec.ts);
                         fstats.records += 1;
-                        pending.push(rec);
+                        if pending.back().is_some_and(|b| b.ts > rec.ts) {
+                            *pending_sorted = false;
+                        }
+                        pending.push_back(rec);
                     }
                     Parsed::Bad(reason) => bad(fstats, number, reason),
                     Parsed::Nothing => {}
@@ -279,8 +287,10 @@ impl DirSource {
             if s.pending.is_empty() {
                 continue;
             }
-            if !s.pending.is_sorted_by_key(|r| r.ts) {
-                s.pending.sort_by_key(|r| r.ts); // stable: file order breaks ties
+            if !s.pending_sorted {
+                // Stable: file order breaks ties.
+                s.pending.make_contiguous().sort_by_key(|r| r.ts);
+                s.pending_sorted = true;
             }
             let cut = s.pending.partition_point(|r| r.ts <= until);
             if cut > 0 {
