@@ -20,6 +20,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use pty::PtyApp;
+use warroom::view::text::group;
 
 const COLS: u16 = 160;
 const ROWS: u16 = 48;
@@ -33,19 +34,6 @@ fn order(n: u64) -> String {
         "{{\"ts\":{},\"kind\":\"order\",\"order_id\":\"B-{n:06}\",\"amount\":100.0,\"channel\":\"搜索\",\"category\":\"美妆\",\"customer\":\"new\"}}\n",
         BASE_MS + n as i64 * 1_000
     )
-}
-
-/// `1234` → `1,234`, as the screen groups digits.
-fn group(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// The header (its first five rows) shows `n` orders.
