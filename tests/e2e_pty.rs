@@ -1,10 +1,10 @@
 //! The war-room screen end to end in a real pseudo-terminal: the binary
 //! replays the shipped sample, keys typed as a terminal sends them pause,
 //! go to the payment failure of `sample-data/truth.json`, focus the alerts,
-//! drill into the open alert, ack it and quit. The screen is read back
-//! through a terminal emulator (`vt100`); the alert log must hold the ack
-//! and the terminal must be restored. Every wait polls the parsed screen
-//! against a deadline; a failure prints the screen.
+//! drill into the open alert, ack it, shrink the window and quit. The
+//! screen is read back through a terminal emulator (`vt100`); the alert log
+//! must hold the ack and the terminal must be restored. Every wait polls
+//! the parsed screen against a deadline; a failure prints the screen.
 
 #[path = "common/pty.rs"]
 mod pty;
@@ -146,6 +146,13 @@ fn drill_into_an_alert_ack_it_and_quit_in_a_real_terminal() {
     // Ack it: the drill-down says so.
     app.send(b"a");
     app.expect_text("the ack on the drill-down", "acked at", STEP);
+
+    // A smaller window: the screen lays itself out again (the footer on
+    // the new last row).
+    app.resize(100, 30);
+    app.expect("the redraw at 100x30", STEP, |s| {
+        row(s, 29).contains("q quit") && row(s, 0).contains(&clock)
+    });
 
     // Quit: a clean exit, the terminal restored.
     app.send(b"q");

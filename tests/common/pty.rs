@@ -61,7 +61,7 @@ pub struct PtyApp {
     shared: Arc<Shared>,
     reader: Option<JoinHandle<()>>,
     writer: Writer,
-    _master: Box<dyn MasterPty + Send>,
+    master: Box<dyn MasterPty + Send>,
 }
 
 impl PtyApp {
@@ -149,7 +149,7 @@ impl PtyApp {
             shared,
             reader: Some(reader),
             writer,
-            _master: pair.master,
+            master: pair.master,
         }
     }
 
@@ -162,6 +162,23 @@ impl PtyApp {
         let mut w = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         w.write_all(bytes).expect("write to the pty");
         w.flush().expect("flush the pty");
+    }
+
+    /// Resize the terminal (the program gets SIGWINCH), as a person
+    /// dragging the window would.
+    pub fn resize(&self, cols: u16, rows: u16) {
+        self.term().parser.set_size(
+            rows.try_into().expect("rows > 0"),
+            cols.try_into().expect("cols > 0"),
+        );
+        self.master
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("resize the pty");
     }
 
     /// The screen as text, one line per row.
