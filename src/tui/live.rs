@@ -23,7 +23,7 @@ use warroom::time::Millis;
 use warroom::view::text::Lang;
 use warroom::view::ui::{Command, Status};
 
-use super::Driver;
+use super::{Driver, Waker};
 
 use super::BaselineResult;
 
@@ -43,6 +43,7 @@ pub struct LiveDriver {
     summary_out: Option<PathBuf>,
     summary_every: Duration,
     last_summary: Instant,
+    waker: Option<Waker>,
 }
 
 impl LiveDriver {
@@ -73,6 +74,7 @@ impl LiveDriver {
             summary_out,
             summary_every,
             last_summary: Instant::now(),
+            waker: None,
         })
     }
 
@@ -120,8 +122,14 @@ impl Driver for LiveDriver {
             };
             self.baseline = None;
             let (tx, rx) = mpsc::sync_channel::<Batch>(16);
+            // Wake the screen with each batch: appended lines show at once.
+            let waker = self.waker.clone();
             let reader = ingest::spawn(&self.dir, self.cfg.clone(), Mode::Follow, move |b| {
-                tx.send(b).is_ok()
+                let sent = tx.send(b).is_ok();
+                if let Some(w) = &waker {
+                    w.wake();
+                }
+                sent
             });
             if let Wakeup::Poll(why) = &reader.wakeup {
                 self.polling = Some(why.clone());
@@ -231,6 +239,10 @@ impl Driver for LiveDriver {
         }
         summary
     }
+
+    fn set_waker(&mut self, waker: Waker) {
+        self.waker = Some(waker);
+    }
 }
 
 /// `warroom demo`: the simulator writes a 双11 in real time × speed; the
@@ -242,6 +254,7 @@ pub struct DemoDriver {
     stop: Arc<AtomicBool>,
     sim: Option<JoinHandle<Result<()>>>,
     live: Option<LiveDriver>,
+    waker: Option<Waker>,
 }
 
 impl DemoDriver {
@@ -276,6 +289,7 @@ impl DemoDriver {
             stop,
             sim: Some(sim),
             live: None,
+            waker: None,
         })
     }
 
@@ -332,14 +346,18 @@ impl Driver for DemoDriver {
                 return Ok(false);
             }
             let cfg = Arc::new(Config::load(&cfg_path)?);
-            self.live = Some(LiveDriver::new(
+            let mut live = LiveDriver::new(
                 campaign,
                 cfg,
                 self.speed,
                 None,
                 None,
                 Duration::from_secs(3600),
-            )?);
+            )?;
+            if let Some(w) = &self.waker {
+                live.set_waker(w.clone());
+            }
+            self.live = Some(live);
         }
         self.live.as_mut().expect("live").pump(budget)
     }
@@ -370,5 +388,12 @@ impl Driver for DemoDriver {
             eprintln!("demo recording kept in {}", self.out.display());
         }
         r
+    }
+
+    fn set_waker(&mut self, waker: Waker) {
+        if let Some(l) = &mut self.live {
+            l.set_waker(waker.clone());
+        }
+        self.waker = Some(waker);
     }
 }

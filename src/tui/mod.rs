@@ -2,9 +2,12 @@
 //! feed it a session (replay of a recording, a live directory, the demo).
 //!
 //! The loop never waits on files: the ingest thread reads and parses, the
-//! drivers apply what has arrived within a time budget per turn. It redraws
-//! only when something changed (data, a key, a resize) — at most every
-//! 50 ms (20 fps) — plus a 1 Hz tick for the clocks when idle.
+//! drivers apply what has arrived within a time budget per turn. It sleeps
+//! on one channel that the terminal's events (read on their own thread) and
+//! the drivers' background threads (new records read) both send to, so a
+//! key or an appended line is handled at once. It redraws only when
+//! something changed (data, a key, a resize) — at most every 50 ms
+//! (20 fps) — plus a 1 Hz tick for the clocks when idle.
 
 mod keys;
 mod live;
@@ -14,8 +17,9 @@ pub mod term;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use std::sync::mpsc::{self, Receiver};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
+use std::thread::JoinHandle;
 
 use anyhow::Result;
 use crossterm::event::{self, Event};
@@ -49,11 +53,35 @@ pub trait Driver {
     fn command(&mut self, c: &Command, lang: Lang) -> Result<Option<String>>;
     /// On the way out (after the terminal is restored): summary, threads.
     fn finish(&mut self) -> Result<()>;
+    /// A handle its background threads call when they bring something for
+    /// `pump` (the loop then pumps at once rather than after `wake_in`).
+    fn set_waker(&mut self, _waker: Waker) {}
+}
+
+/// What wakes the screen loop.
+enum Wake {
+    /// A terminal event (key, resize …), or the error reading one.
+    Term(std::io::Result<Event>),
+    /// A driver's background thread has something for `pump`.
+    Data,
+}
+
+/// Wakes the screen loop from another thread.
+#[derive(Clone)]
+pub struct Waker(Sender<Wake>);
+
+impl Waker {
+    pub fn wake(&self) {
+        let _ = self.0.send(Wake::Data);
+    }
 }
 
 const FRAME: Duration = Duration::from_millis(50);
 const IDLE_TICK: Duration = Duration::from_secs(1);
 const PUMP_BUDGET: Duration = Duration::from_millis(25);
+/// How long the input thread waits for a terminal event before it looks
+/// whether the screen is closing.
+const INPUT_POLL: Duration = Duration::from_millis(100);
 
 /// Run the screen until the user quits (or a signal). The terminal is
 /// restored before this returns, whatever happened.
@@ -63,10 +91,43 @@ pub fn run(driver: &mut dyn Driver, mut ui: Ui) -> Result<()> {
     }
     let quit = term::quit_signal();
     let mut t = term::Term::enter()?;
-    let result = event_loop(&mut t, driver, &mut ui, &quit);
+    let (tx, rx) = mpsc::channel();
+    driver.set_waker(Waker(tx.clone()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let result = match read_input(tx, stop.clone()) {
+        Ok(input) => {
+            let result = event_loop(&mut t, driver, &mut ui, &quit, &rx);
+            // No reads from the terminal once it is restored.
+            stop.store(true, Ordering::SeqCst);
+            let _ = input.join();
+            result
+        }
+        Err(e) => Err(e.into()),
+    };
     drop(t);
     let finished = driver.finish();
     result.and(finished)
+}
+
+/// Read the terminal's events on their own thread and send them to the
+/// loop, until `stop` (seen within `INPUT_POLL`), a read error, or the loop
+/// is gone.
+fn read_input(tx: Sender<Wake>, stop: Arc<AtomicBool>) -> std::io::Result<JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("warroom-input".into())
+        .spawn(move || {
+            while !stop.load(Ordering::SeqCst) {
+                let ev = match event::poll(INPUT_POLL) {
+                    Ok(false) => continue,
+                    Ok(true) => event::read(),
+                    Err(e) => Err(e),
+                };
+                let failed = ev.is_err();
+                if tx.send(Wake::Term(ev)).is_err() || failed {
+                    return;
+                }
+            }
+        })
 }
 
 struct Cache {
@@ -89,6 +150,7 @@ fn event_loop(
     driver: &mut dyn Driver,
     ui: &mut Ui,
     quit: &AtomicBool,
+    wakes: &Receiver<Wake>,
 ) -> Result<()> {
     let size = t.tty.size()?;
     ui.size = (size.width, size.height);
@@ -147,44 +209,51 @@ fn event_loop(
                 .wake_in()
                 .min(IDLE_TICK.saturating_sub(last_tick.elapsed()))
         };
-        if !event::poll(timeout)? {
-            continue;
-        }
-        // Handle every event that is waiting before drawing again.
+        let mut wake = match wakes.recv_timeout(timeout) {
+            Ok(w) => w,
+            Err(RecvTimeoutError::Timeout) => continue,
+            Err(RecvTimeoutError::Disconnected) => anyhow::bail!("the terminal input stopped"),
+        };
+        // Handle every event that is waiting before drawing again (data
+        // needs nothing here: the next turn pumps it).
         loop {
-            match event::read()? {
-                Event::Key(k) => {
-                    if let Some(key) = keys::map(k) {
-                        screen_dirty = true;
-                        let cmd = match &cache {
-                            Some(c) => ui.on_key(key, &c.model),
-                            None if matches!(key, Key::Char('q') | Key::Ctrl('c')) => {
-                                Some(Command::Quit)
-                            }
-                            None => None,
-                        };
-                        match cmd {
-                            Some(Command::Quit) => return Ok(()),
-                            Some(Command::Refilter) => {}
-                            Some(c) => {
-                                if let Some(msg) = driver.command(&c, ui.lang)? {
-                                    ui.message = Some(msg);
+            match wake {
+                Wake::Term(ev) => match ev? {
+                    Event::Key(k) => {
+                        if let Some(key) = keys::map(k) {
+                            screen_dirty = true;
+                            let cmd = match &cache {
+                                Some(c) => ui.on_key(key, &c.model),
+                                None if matches!(key, Key::Char('q') | Key::Ctrl('c')) => {
+                                    Some(Command::Quit)
                                 }
+                                None => None,
+                            };
+                            match cmd {
+                                Some(Command::Quit) => return Ok(()),
+                                Some(Command::Refilter) => {}
+                                Some(c) => {
+                                    if let Some(msg) = driver.command(&c, ui.lang)? {
+                                        ui.message = Some(msg);
+                                    }
+                                }
+                                None => {}
                             }
-                            None => {}
+                            // A key may change the view or the filter: rebuild.
+                            data_dirty = true;
                         }
-                        // A key may change the view or the filter: rebuild.
-                        data_dirty = true;
                     }
-                }
-                Event::Resize(w, h) => {
-                    ui.size = (w, h);
-                    screen_dirty = true;
-                }
-                _ => {}
+                    Event::Resize(w, h) => {
+                        ui.size = (w, h);
+                        screen_dirty = true;
+                    }
+                    _ => {}
+                },
+                Wake::Data => {}
             }
-            if !event::poll(Duration::ZERO)? {
-                break;
+            match wakes.try_recv() {
+                Ok(w) => wake = w,
+                Err(_) => break,
             }
         }
     }
