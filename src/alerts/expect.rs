@@ -8,6 +8,7 @@ use crate::config::Config;
 use crate::dims::{DimId, Dims};
 use crate::figures::Counters;
 use crate::ingest::replay_to_end;
+use crate::record::Money;
 use crate::series::{Bucket, Series};
 use crate::state::State;
 use crate::time::Millis;
@@ -58,6 +59,11 @@ pub struct Slices {
     pub all: Counters,
     pub channel: Vec<Counters>,
     pub category: Vec<Counters>,
+    /// Spend per budget line (by item id), and in how many buckets each
+    /// line (and the total) spent anything.
+    pub item_spend: Vec<Money>,
+    pub item_active: Vec<u32>,
+    pub spend_active: u32,
 }
 
 impl Slices {
@@ -66,6 +72,22 @@ impl Slices {
             Sel::All => self.all,
             Sel::Channel(id) => self.channel.get(id as usize).copied().unwrap_or_default(),
             Sel::Category(id) => self.category.get(id as usize).copied().unwrap_or_default(),
+        }
+    }
+
+    /// Spend of one budget line (`None`: in total).
+    pub fn spend(&self, item: Option<DimId>) -> Money {
+        match item {
+            Some(id) => self.item_spend.get(id as usize).copied().unwrap_or(0),
+            None => self.all.spend,
+        }
+    }
+
+    /// Buckets in which a budget line (`None`: anything) spent.
+    pub fn spend_buckets(&self, item: Option<DimId>) -> u32 {
+        match item {
+            Some(id) => self.item_active.get(id as usize).copied().unwrap_or(0),
+            None => self.spend_active,
         }
     }
 
@@ -79,19 +101,36 @@ impl Slices {
             &mut self.category,
             b.by_category.iter().map(|(id, c)| (*id, c)),
         );
+        for (id, m) in b.spend_by_item.iter() {
+            let i = *id as usize;
+            if self.item_spend.len() <= i {
+                self.item_spend.resize(i + 1, 0);
+                self.item_active.resize(i + 1, 0);
+            }
+            self.item_spend[i] += m;
+            self.item_active[i] += u32::from(*m != 0);
+        }
+        self.spend_active += u32::from(b.total.spend != 0);
     }
 
     fn add(&mut self, o: &Slices) {
         self.all.merge(&o.all);
-        merge_sparse(
-            &mut self.channel,
-            o.channel.iter().enumerate().map(|(i, c)| (i as DimId, c)),
-        );
-        merge_sparse(
-            &mut self.category,
-            o.category.iter().enumerate().map(|(i, c)| (i as DimId, c)),
-        );
+        merge_sparse(&mut self.channel, dense(&o.channel));
+        merge_sparse(&mut self.category, dense(&o.category));
+        if self.item_spend.len() < o.item_spend.len() {
+            self.item_spend.resize(o.item_spend.len(), 0);
+            self.item_active.resize(o.item_spend.len(), 0);
+        }
+        for (i, m) in o.item_spend.iter().enumerate() {
+            self.item_spend[i] += m;
+            self.item_active[i] += o.item_active[i];
+        }
+        self.spend_active += o.spend_active;
     }
+}
+
+fn dense(v: &[Counters]) -> impl Iterator<Item = (DimId, &Counters)> {
+    v.iter().enumerate().map(|(i, c)| (i as DimId, c))
 }
 
 fn merge_sparse<'c>(into: &mut Vec<Counters>, from: impl Iterator<Item = (DimId, &'c Counters)>) {

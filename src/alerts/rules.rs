@@ -808,16 +808,12 @@ fn budget_pace(ctx: &Ctx) -> Vec<Finding> {
     if let Some(total) = cfg.budget.total {
         lines.push((Scope::site(), None, total));
     }
-    let spend_of = |series: &Series, item: Option<DimId>, from: Millis, to: Millis| -> f64 {
-        let mut m = 0;
-        for (_, b) in series.range(from, to) {
-            m += match item {
-                Some(id) => b.spend_by_item.get(id).copied().unwrap_or(0),
-                None => b.total.spend,
-            };
-        }
-        money_to_yuan(m)
+    // Spend sums come from the (block-cached) windows: a phase-long sum
+    // per line and minute would otherwise cost the whole phase each time.
+    let spend_of = |cache: &WindowCache, item: Option<DimId>, from: Millis, to: Millis| -> f64 {
+        money_to_yuan(cache.slices(from, to).spend(item))
     };
+    let ours = ctx.windows;
     let mut out = Vec::new();
     for (scope, item, plan) in lines {
         let phase_plan = plan * share;
@@ -830,25 +826,17 @@ fn budget_pace(ctx: &Ctx) -> Vec<Finding> {
         // Sparse lines (spent every 10 min, hourly…) get a window that holds
         // several of their records; dense ones the rule's window.
         let six_h = 6 * 60 * MINUTE;
-        let active = ctx
-            .series()
-            .range(t - six_h, t)
-            .filter(|(_, b)| match item {
-                Some(id) => b.spend_by_item.get(id).is_some_and(|m| *m != 0),
-                None => b.total.spend != 0,
-            })
-            .count()
-            .max(1) as i64;
+        let active = i64::from(ours.slices(t - six_h, t).spend_buckets(item).max(1));
         let gap = six_h / active;
         let bw = ctx.series().width();
         let win_w = (8 * gap).clamp(w, 8 * 60 * MINUTE) / bw * bw;
-        let actual = spend_of(ctx.series(), item, t - win_w, t);
-        let spent = spend_of(ctx.series(), item, ph.start, t);
+        let actual = spend_of(ours, item, t - win_w, t);
+        let spent = spend_of(ours, item, ph.start, t);
         // Planned spend in the window: the baseline's share of its phase
         // spend falling there (smoothed); without a baseline, the pace of
         // the phase so far against an even spread.
         let mut planned = None;
-        if let Some(b) = ctx.baseline {
+        if let (Some(b), Some(theirs)) = (ctx.baseline, ctx.bwindows) {
             if b.covers(ph.start, ph.end) {
                 let bdims = b.state.dims.read().expect("dims lock");
                 let bitem = scope.get("item").and_then(|name| bdims.item.get(name));
@@ -857,8 +845,8 @@ fn budget_pace(ctx: &Ctx) -> Vec<Finding> {
                     // Spend windows hold ≥ 30 min of dense records: read the
                     // baseline over the same window (smoothing would flatten
                     // the rush).
-                    let bwin = spend_of(&b.state.series, bitem, t - win_w - b.shift, t - b.shift);
-                    let bp = spend_of(&b.state.series, bitem, ph.start - b.shift, ph.end - b.shift);
+                    let bwin = spend_of(theirs, bitem, t - win_w - b.shift, t - b.shift);
+                    let bp = spend_of(theirs, bitem, ph.start - b.shift, ph.end - b.shift);
                     if bp > 0.0 {
                         planned = Some((actual, phase_plan * bwin / bp));
                     }
@@ -884,15 +872,17 @@ fn budget_pace(ctx: &Ctx) -> Vec<Finding> {
         let mut pace = actual / planned;
         // Confirm on a window twice as long (when it fits in the phase), so
         // a noisy half hour at night is not a burn problem.
-        if let Some(b) = ctx.baseline.filter(|_| t - 2 * win_w >= ph.start) {
+        if let (Some(b), Some(theirs)) = (
+            ctx.baseline.filter(|_| t - 2 * win_w >= ph.start),
+            ctx.bwindows,
+        ) {
             let bdims = b.state.dims.read().expect("dims lock");
             let bitem = scope.get("item").and_then(|name| bdims.item.get(name));
             drop(bdims);
-            let bp = spend_of(&b.state.series, bitem, ph.start - b.shift, ph.end - b.shift);
-            let bwin = spend_of(&b.state.series, bitem, t - 2 * win_w - b.shift, t - b.shift);
+            let bp = spend_of(theirs, bitem, ph.start - b.shift, ph.end - b.shift);
+            let bwin = spend_of(theirs, bitem, t - 2 * win_w - b.shift, t - b.shift);
             if bp > 0.0 && bwin > 0.0 {
-                let long =
-                    spend_of(ctx.series(), item, t - 2 * win_w, t) / (phase_plan * bwin / bp);
+                let long = spend_of(ours, item, t - 2 * win_w, t) / (phase_plan * bwin / bp);
                 pace = pace.min(long);
             }
         }
@@ -900,7 +890,7 @@ fn budget_pace(ctx: &Ctx) -> Vec<Finding> {
         let open = ctx.open_info(metric, &scope);
         let mut tier = ctx.tier(pace, 1.0, open.and_then(|o| o.tier));
         // Projected exhaustion of the phase budget within the hour is 紧急.
-        let rate = spend_of(ctx.series(), item, t - win_w, t) / win_w as f64;
+        let rate = spend_of(ours, item, t - win_w, t) / win_w as f64;
         let left = phase_plan - spent;
         let exhaust_in = if rate > 0.0 {
             left / rate
