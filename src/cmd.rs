@@ -81,6 +81,7 @@ fn replay_screen(args: RunArgs) -> Result<()> {
         ended: false,
         seeking: None,
         loading: Some(0),
+        fault: None,
     };
     let ui = screen_ui(&args.screen, status)?;
     let mut driver = tui::ReplayDriver::new(

@@ -14,6 +14,7 @@
 //! The binary's `tui` module owns the terminal (raw mode, alternate screen,
 //! input, the event loop); nothing here touches it.
 
+pub mod input_store;
 pub mod model;
 pub mod render;
 pub mod replay;

@@ -3,7 +3,9 @@
 //! that played forward the way the screen does, then seeked back and forth
 //! through its checkpoints, equal those of a straight run over the files to
 //! the same event time. Also: the transitions it hands out for the alert
-//! log are the headless replay's, once each; an ack survives seeking.
+//! log are the headless replay's, once each; an ack survives seeking. The
+//! same holds with the inputs mostly in the temporary file (a tiny memory
+//! budget), which also stays within its budget.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -19,7 +21,8 @@ use warroom::session::Session;
 use warroom::source::Input;
 use warroom::source::SourceStats;
 use warroom::time::{parse_ts_str, Millis, MINUTE};
-use warroom::view::replay::{load, Step};
+use warroom::view::input_store::{InputStore, RECORD_BYTES};
+use warroom::view::replay::{load, load_with, Fault, Replay, Step};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -99,9 +102,93 @@ fn assert_same(seeked: &Session, straight: &Session, stats: &SourceStats, what: 
     );
 }
 
+/// Inputs per chunk and bytes of memory for a store that keeps only four
+/// chunks of the sample (184 k inputs) in memory.
+const TINY_CHUNK: usize = 1024;
+const TINY_BUDGET: usize =
+    4 * TINY_CHUNK * std::mem::size_of::<Input>() + TINY_CHUNK * RECORD_BYTES;
+
+fn tiny_store() -> InputStore {
+    InputStore::new(TINY_CHUNK, TINY_BUDGET)
+}
+
 #[test]
 fn seek_equals_a_straight_run() {
-    let (mut r, stats) = load(&dir(), cfg()).expect("sample loads");
+    let (r, stats) = load(&dir(), cfg()).expect("sample loads");
+    assert_eq!(r.inputs().spilled_bytes(), 0, "the sample fits in memory");
+    play_and_seek(r, &stats);
+}
+
+#[test]
+fn seek_equals_a_straight_run_with_the_inputs_spilled() {
+    let (r, stats) = load_with(&dir(), cfg(), tiny_store()).expect("sample loads");
+    let spilled = r.inputs().spilled_bytes();
+    assert!(
+        spilled as usize > r.len() / 2 * RECORD_BYTES,
+        "most of the sample is in the temporary file ({spilled} bytes)"
+    );
+    let r = play_and_seek(r, &stats);
+    // The seeks back re-read spilled chunks, and memory stayed bounded.
+    assert!(r.inputs().reads() > 0);
+    assert!(r.inputs().resident_bytes() <= TINY_BUDGET);
+    assert_eq!(r.fault(), None);
+}
+
+#[test]
+fn inputs_stay_within_their_memory_budget() {
+    let (full, _) = load(&dir(), cfg()).expect("sample loads");
+    let (r, _) = load_with(&dir(), cfg(), tiny_store()).expect("sample loads");
+    assert!(r.loaded());
+    assert_eq!(r.fault(), None);
+    // Everything is there …
+    assert_eq!(r.len(), full.len());
+    assert!(r.len() > 100 * TINY_CHUNK);
+    assert_eq!(r.first_ts(), full.first_ts());
+    assert_eq!(r.last_ts(), full.last_ts());
+    // … in at most the budget of memory (4 chunks of 1024: 4 % of it).
+    let resident = r.inputs().resident_bytes();
+    assert!(resident <= TINY_BUDGET, "{resident} > {TINY_BUDGET}");
+    let all = full.inputs().resident_bytes();
+    assert!(all > 20 * TINY_BUDGET, "the whole sample: {all} bytes");
+    let (held, _, _, _) = r.memory();
+    assert!(
+        held < TINY_BUDGET + 64 * 1024,
+        "{held} bytes with the index"
+    );
+}
+
+#[test]
+fn a_temporary_file_that_cannot_be_written_cuts_the_recording() {
+    let store = InputStore::new(TINY_CHUNK, 0).spill_in(Path::new("/nonexistent/warroom"));
+    let (mut r, _) = load_with(&dir(), cfg(), store).expect("sample loads");
+    // The two chunks that fit in memory are kept; the rest is dropped.
+    assert!(r.loaded());
+    assert_eq!(r.len(), 2 * TINY_CHUNK);
+    match r.fault() {
+        Some(Fault::Cut { records, error }) => {
+            assert_eq!(*records, 2 * TINY_CHUNK);
+            assert!(error.contains("/nonexistent/warroom"), "{error}");
+        }
+        f => panic!("expected a cut, got {f:?}"),
+    }
+    // What was kept plays, to its end and back.
+    let mut sink = Vec::new();
+    r.seek(r.last_ts().expect("records"));
+    assert_eq!(r.finish(&mut sink), Step::Reached);
+    assert!(r.at_end());
+    let applied = r.session().state.records as usize;
+    assert!(
+        applied > 0 && applied <= r.len(),
+        "{applied} records applied"
+    );
+    r.seek(r.first_ts().expect("records"));
+    assert_eq!(r.finish(&mut sink), Step::Reached);
+}
+
+/// Play forward as the screen does, seek back and forth, and compare with
+/// straight runs.
+fn play_and_seek(mut r: Replay, stats: &SourceStats) -> Replay {
+    let stats = stats.clone();
     let first = r.first_ts().expect("records");
     // Play forward as the screen does: many small clock moves, each within
     // a budget of inputs.
@@ -144,6 +231,7 @@ fn seek_equals_a_straight_run() {
     // Every transition handed out for the log once, in the straight order.
     assert!(!headless.is_empty());
     assert_eq!(logged, headless, "the alert log of a replay with seeks");
+    r
 }
 
 #[test]

@@ -17,7 +17,7 @@ use warroom::config::Config;
 use warroom::session::Session;
 use warroom::time::{parse_ts_str, Millis};
 use warroom::view::model::{Filter, Model};
-use warroom::view::replay::load;
+use warroom::view::replay::{load, Fault};
 use warroom::view::text::Lang;
 use warroom::view::ui::{Command, Key, PanelId, Status, Ui, View};
 use warroom::view::{render, screen_text};
@@ -196,6 +196,7 @@ fn keys_move_focus_drill_filter_and_ack() {
             ended: false,
             seeking: None,
             loading: None,
+            fault: None,
         },
     );
     u.size = (160, 48);
@@ -260,4 +261,42 @@ fn strings_from_files_cannot_reach_the_terminal() {
     let evil = "直播\u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}31m";
     let c = clean(evil);
     assert!(!c.chars().any(|ch| ch.is_control()), "{c:?}");
+}
+
+#[test]
+fn a_fault_of_the_replay_shows_in_the_header_and_footer() {
+    let f = fixture();
+    let stopped = Fault::Stopped {
+        error: "cannot read the temporary file back: failed to fill whole buffer".into(),
+    };
+    let cut = Fault::Cut {
+        records: 2048,
+        error: "cannot create a temporary file in /nonexistent: No such file".into(),
+    };
+    for (fault, head, foot) in [
+        (
+            stopped,
+            "[stopped]",
+            "replay stopped: cannot read the temporary file back",
+        ),
+        (
+            cut,
+            "[cut]",
+            "replay cut after 2,048 records: cannot create",
+        ),
+    ] {
+        let mut u = ui(Lang::En, View::Main);
+        u.status = Status::Replay {
+            speed: 60.0,
+            paused: true,
+            ended: false,
+            seeking: None,
+            loading: None,
+            fault: Some(fault),
+        };
+        let text = screen_text(&f.incident, &u, 200, 50);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].contains(head), "header: {}", lines[0]);
+        assert!(lines[49].contains(foot), "footer: {}", lines[49]);
+    }
 }

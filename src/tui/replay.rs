@@ -1,6 +1,7 @@
-//! Replay on the screen: the recording streams into memory on the ingest
-//! thread while the screen plays; play, pause, speed, seek and alert
-//! navigation go through `view::replay::Replay` (checkpoints, exact seeks).
+//! Replay on the screen: the ingest thread reads the recording and the
+//! screen stores it (in bounded memory, the rest in a temporary file) while
+//! it plays; play, pause, speed, seek and alert navigation go through
+//! `view::replay::Replay` (checkpoints, exact seeks).
 
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, TryRecvError};
@@ -151,6 +152,7 @@ impl Driver for ReplayDriver {
                 None
             }),
             loading: r.filter(|r| !r.loaded()).map(|r| r.len()),
+            fault: r.and_then(|r| r.fault().cloned()),
         }
     }
 
@@ -191,6 +193,11 @@ impl Driver for ReplayDriver {
                         break;
                     }
                 }
+            }
+            if replay.loaded() && self.batches.is_some() {
+                // The recording was cut (the temporary file failed): stop
+                // the reader, whose next send now fails.
+                self.batches = None;
             }
         }
         if !self.started {
@@ -238,6 +245,13 @@ impl Driver for ReplayDriver {
             self.log
                 .write(&events)
                 .context("cannot write the alert log")?;
+            changed = true;
+        }
+        if step == Step::Failed && (self.seeking.is_some() || self.searching || !self.paused) {
+            // Stopped on a fault (shown in the status): stay put.
+            self.seeking = None;
+            self.searching = false;
+            self.paused = true;
             changed = true;
         }
         if step == Step::Reached {

@@ -16,6 +16,7 @@ use ratatui::{Frame, Terminal};
 
 use self::draw::{big_text, gauge, put, s, tier_mark, Theme};
 use super::model::{AlertDetail, Breakdown, Model, Next, Slice};
+use super::replay::Fault;
 use super::text::{countdown, group, money, pct, pct0, phase_name, width, Lang};
 use super::ui::{Layout, PanelId, PromptKind, Status, Ui, View, MIN_H, MIN_W};
 use crate::alerts::model::Tier;
@@ -156,6 +157,7 @@ fn mode_text(ui: &Ui, m: &Model) -> (String, Style) {
             ended,
             seeking,
             loading,
+            fault,
         } => {
             let mut t = lang.t("回放 ", "REPLAY ").to_string();
             if let Some(target) = seeking {
@@ -177,6 +179,11 @@ fn mode_text(ui: &Ui, m: &Model) -> (String, Style) {
                     lang.t("载入", "loading"),
                     group(*n as u64)
                 ));
+            }
+            match fault {
+                Some(Fault::Cut { .. }) => t.push_str(lang.t(" [已截断]", " [cut]")),
+                Some(Fault::Stopped { .. }) => t.push_str(lang.t(" [已停止]", " [stopped]")),
+                None => {}
             }
             (t, Style::default())
         }
@@ -468,8 +475,14 @@ fn footer(buf: &mut Buffer, area: Rect, m: &Model, ui: &Ui, th: &Theme) {
         ],
     };
     let mut right = String::new();
+    let fault = match &ui.status {
+        Status::Replay { fault: Some(f), .. } => Some(fault_text(lang, f)),
+        _ => None,
+    };
     if let Some(msg) = &ui.message {
         right = msg.clone();
+    } else if let Some(f) = &fault {
+        right = f.clone();
     } else if !m.filter.is_empty() {
         right = format!(
             "{} {}{}",
@@ -500,10 +513,27 @@ fn footer(buf: &mut Buffer, area: Rect, m: &Model, ui: &Ui, th: &Theme) {
         let x = (area.width as usize).saturating_sub(width(&t) + 1);
         let style = if ui.message.is_some() {
             th.accent()
+        } else if fault.is_some() {
+            th.bad()
         } else {
             th.near()
         };
         draw::put_at(buf, area, x as u16, 0, &Line::from(s(t, style)));
+    }
+}
+
+/// A fault of the replay's temporary file, for the footer.
+pub fn fault_text(lang: Lang, f: &Fault) -> String {
+    match f {
+        Fault::Cut { records, error } => format!(
+            "{} {} {}: {error}",
+            lang.t("回放只载入了前", "replay cut after"),
+            group(*records as u64),
+            lang.t("条", "records")
+        ),
+        Fault::Stopped { error } => {
+            format!("{}: {error}", lang.t("回放已停止", "replay stopped"))
+        }
     }
 }
 

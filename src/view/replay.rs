@@ -1,11 +1,26 @@
 //! Replay with time travel: play, pause, change speed, seek both ways.
 //!
-//! **Inputs in memory.** A replay keeps the recording's merged input stream
-//! (`source::Input`, the compact parsed form, `size_of::<Input>()` bytes per
-//! record: 64 on x86-64, so ~12 MB for the 184 k records of the shipped
-//! sample and ~640 MB for 10 M records) so that seeking never re-reads or
-//! re-parses files. The reader thread fills it while the screen already
+//! **Inputs, bounded.** A replay keeps the recording's merged input stream
+//! (`source::Input`, the compact parsed form) so that seeking never re-reads
+//! or re-parses files. The stream lives in an `InputStore`
+//! (`view::input_store`): chunks of 64 Ki inputs, at most
+//! `input_store::RESIDENT_BUDGET` (64 MiB, about 1 M inputs) of them in
+//! memory; older chunks go to an unnamed temporary file (45 bytes per
+//! input) and are decoded back, least recently used out, when a seek or
+//! re-run needs them. The shipped sample (184 k records, ~12 MB) stays in
+//! memory; 10 M records take 64 MiB of memory and ~400 MB of temporary
+//! disk (before, all of them were in memory: ~640 MB). Decoding is cheap
+//! next to applying: a straight run over 5 M records is as fast spilled as
+//! in memory. The reader thread fills the store while the screen already
 //! plays what has arrived.
+//!
+//! **Faults.** The temporary file can fail (disk full, unwritable temporary
+//! directory, I/O error); that never panics and the screen keeps running.
+//! A failed write cuts the recording where it happened: loading stops and
+//! the replay plays the inputs stored before it (`Fault::Cut`). A failed
+//! read stops the replay where it stands, a consistent state of the inputs
+//! applied so far, and seeking is refused from then on (`Fault::Stopped`).
+//! Either is shown on the screen (`fault`).
 //!
 //! **Position.** The state "at event time T" is, by definition, every input
 //! up to the first record later than T applied in stream order
@@ -49,6 +64,7 @@ use crate::ingest::{self, Batch, Mode};
 use crate::session::Session;
 use crate::source::{Input, SourceStats};
 use crate::time::{Millis, MINUTE};
+use crate::view::input_store::InputStore;
 
 /// Most checkpoints kept.
 pub const MAX_CHECKPOINTS: usize = 64;
@@ -90,11 +106,27 @@ pub enum Step {
     Busy,
     /// The goal lies beyond what has been loaded so far.
     Waiting,
+    /// The inputs cannot be read back (see `Replay::fault`); the position
+    /// does not move again.
+    Failed,
+}
+
+/// What went wrong with the replay's temporary file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    /// Writing failed: only the first `records` inputs were kept.
+    Cut { records: usize, error: String },
+    /// Reading back failed: the replay stopped where it stood.
+    Stopped { error: String },
 }
 
 pub struct Replay {
-    inputs: Vec<Input>,
+    inputs: InputStore,
     loaded: bool,
+    /// Writing the inputs failed: later ones are dropped.
+    cut: Option<Fault>,
+    /// Reading the inputs back failed: the position is frozen.
+    stopped: Option<Fault>,
     first_ts: Option<Millis>,
     last_ts: Option<Millis>,
     fresh: Session,
@@ -123,11 +155,25 @@ impl Replay {
         dims: Arc<RwLock<Dims>>,
         baseline: Option<Arc<Baseline>>,
     ) -> Replay {
+        Replay::with_store(cfg, dims, baseline, InputStore::default())
+    }
+
+    /// A replay keeping its inputs in `inputs` (an empty store: chunk size,
+    /// memory budget and temporary directory of your choice).
+    pub fn with_store(
+        cfg: Arc<Config>,
+        dims: Arc<RwLock<Dims>>,
+        baseline: Option<Arc<Baseline>>,
+        inputs: InputStore,
+    ) -> Replay {
+        debug_assert!(inputs.is_empty());
         let settle = i64::from(cfg.alerts.settle_seconds) * 1000;
         let fresh = Session::new(cfg, dims, baseline);
         Replay {
-            inputs: Vec::new(),
+            inputs,
             loaded: false,
+            cut: None,
+            stopped: None,
             first_ts: None,
             last_ts: None,
             session: fresh.clone(),
@@ -148,18 +194,30 @@ impl Replay {
         }
     }
 
-    /// Append inputs read from the recording (in stream order).
+    /// Append inputs read from the recording (in stream order). If they
+    /// cannot be stored (the temporary file fails), the recording is cut
+    /// there: it counts as loaded and later inputs are dropped.
     pub fn push(&mut self, inputs: Vec<Input>) {
-        for i in &inputs {
-            if let Input::Record(r) = i {
-                self.first_ts = Some(self.first_ts.map_or(r.ts, |t| t.min(r.ts)));
-                self.last_ts = Some(self.last_ts.map_or(r.ts, |t| t.max(r.ts)));
-            }
+        if self.cut.is_some() {
+            return;
         }
-        if self.inputs.is_empty() {
-            self.inputs = inputs;
-        } else {
-            self.inputs.extend(inputs);
+        for input in inputs {
+            let ts = match &input {
+                Input::Record(r) => Some(r.ts),
+                Input::Bad { .. } => None,
+            };
+            if let Err(e) = self.inputs.push(input) {
+                self.cut = Some(Fault::Cut {
+                    records: self.inputs.len(),
+                    error: e.to_string(),
+                });
+                self.loaded = true;
+                return;
+            }
+            if let Some(ts) = ts {
+                self.first_ts = Some(self.first_ts.map_or(ts, |t| t.min(ts)));
+                self.last_ts = Some(self.last_ts.map_or(ts, |t| t.max(ts)));
+            }
         }
     }
 
@@ -170,6 +228,17 @@ impl Replay {
 
     pub fn loaded(&self) -> bool {
         self.loaded
+    }
+
+    /// What went wrong with the temporary file, if anything (a stopped
+    /// replay first: it matters more than a cut recording).
+    pub fn fault(&self) -> Option<&Fault> {
+        self.stopped.as_ref().or(self.cut.as_ref())
+    }
+
+    /// The inputs (sizes, memory).
+    pub fn inputs(&self) -> &InputStore {
+        &self.inputs
     }
 
     pub fn len(&self) -> usize {
@@ -210,11 +279,12 @@ impl Replay {
         self.loaded && self.pos >= self.inputs.len() && self.at >= self.last_ts.unwrap_or(0)
     }
 
-    /// Memory held: input bytes, checkpoints, their estimated bytes, and
-    /// the current grid spacing.
+    /// Memory held: input bytes in memory (resident chunks, buffer and
+    /// chunk index; the rest is in the temporary file), checkpoints, their
+    /// estimated bytes, and the current grid spacing.
     pub fn memory(&self) -> (usize, usize, usize, Millis) {
         (
-            self.inputs.capacity() * std::mem::size_of::<Input>(),
+            self.inputs.resident_bytes() + self.inputs.index_bytes(),
             self.checkpoints.len(),
             self.checkpoints.iter().map(|c| c.bytes).sum(),
             self.spacing,
@@ -232,7 +302,11 @@ impl Replay {
 
     /// Go to event time `t`: backwards restores the nearest checkpoint at
     /// or before `t` (cheap), then `step` re-applies records up to `t`.
+    /// Refused once the replay has stopped on a fault.
     pub fn seek(&mut self, t: Millis) {
+        if self.stopped.is_some() {
+            return;
+        }
         if t < self.session.state.now {
             self.restore(t);
         }
@@ -299,6 +373,9 @@ impl Replay {
     /// Work towards the goal, applying at most `budget` inputs. New alert
     /// transitions (never handed out before) are appended to `out`.
     pub fn step(&mut self, budget: usize, out: &mut Vec<AlertEvent>) -> Step {
+        if self.stopped.is_some() {
+            return Step::Failed;
+        }
         match self.goal {
             Goal::To(t) => self.run_to(t, budget, out, None),
             Goal::NextEvent(after) => {
@@ -306,6 +383,7 @@ impl Replay {
                 let mut found = None;
                 let r = self.run_to(end, budget, out, Some((after, &mut found)));
                 match found {
+                    _ if r == Step::Failed => r,
                     Some(at) => {
                         self.seek(at + self.settle);
                         Step::Busy
@@ -344,20 +422,28 @@ impl Replay {
         let mut n = 0usize;
         loop {
             self.apply_acks(t, out);
-            let Some(input) = self.inputs.get(self.pos) else {
-                break;
+            let ts = match self.inputs.get(self.pos) {
+                Ok(Some(Input::Record(r))) => Some(r.ts),
+                Ok(Some(Input::Bad { .. })) => None,
+                Ok(None) => break,
+                Err(e) => return self.stop(e),
             };
-            if let Input::Record(r) = input {
-                if r.ts > t {
+            if let Some(ts) = ts {
+                if ts > t {
                     break;
                 }
-                let cell = r.ts.div_euclid(self.spacing);
+                let cell = ts.div_euclid(self.spacing);
                 if cell != self.last_cell {
                     self.last_cell = cell;
                     self.checkpoint(cell);
                 }
             }
-            let input = &self.inputs[self.pos];
+            // The same chunk as just read: no I/O.
+            let input = match self.inputs.get(self.pos) {
+                Ok(Some(input)) => input,
+                Ok(None) => break,
+                Err(e) => return self.stop(e),
+            };
             self.session.apply_replay(input, &mut events);
             self.pos += 1;
             n += 1;
@@ -393,6 +479,16 @@ impl Replay {
         }
         self.at = t;
         Step::Reached
+    }
+
+    /// The inputs cannot be read back: stay where we are (every input
+    /// before `pos` applied, a consistent state) and say why.
+    fn stop(&mut self, e: std::io::Error) -> Step {
+        self.stopped = Some(Fault::Stopped {
+            error: e.to_string(),
+        });
+        self.goal = Goal::To(self.session.state.now);
+        Step::Failed
     }
 
     /// Transitions made by the last `take_events` call, oldest first.
@@ -516,13 +612,26 @@ impl Replay {
 /// Load a whole recording into a `Replay` (tests, snapshot). Returns the
 /// replay, positioned before the first record, and the reader's stats.
 pub fn load(dir: &Path, cfg: Arc<Config>) -> anyhow::Result<(Replay, SourceStats)> {
+    load_with(dir, cfg, InputStore::default())
+}
+
+/// `load`, keeping the inputs in `inputs` (an empty store).
+pub fn load_with(
+    dir: &Path,
+    cfg: Arc<Config>,
+    inputs: InputStore,
+) -> anyhow::Result<(Replay, SourceStats)> {
     ingest::check_dir(dir)?;
     let baseline = Baseline::load(&cfg)?;
     let (tx, rx) = mpsc::sync_channel::<Batch>(4);
     let reader = ingest::spawn(dir, cfg.clone(), Mode::Replay, move |b| tx.send(b).is_ok());
-    let mut replay = Replay::new(cfg, reader.dims.clone(), baseline);
+    let mut replay = Replay::with_store(cfg, reader.dims.clone(), baseline, inputs);
     for batch in rx {
         replay.push(batch.inputs);
+        if replay.loaded() {
+            // Cut short (see `Fault::Cut`): stop reading.
+            break;
+        }
     }
     replay.finish_loading();
     let stats = reader.stats.read().expect("stats lock").clone();
@@ -538,4 +647,43 @@ pub fn session_at(
     at: Millis,
 ) -> anyhow::Result<(Session, SourceStats)> {
     crate::session::replay_until(dir, cfg, Some(at), |_| Ok(()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_damaged_temporary_file_stops_the_replay_where_it_stands() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let cfg = Config::load(&root.join("sample-data/warroom.toml")).expect("config");
+        // Two chunks of 1024 inputs in memory: the rest is in the file.
+        let store = InputStore::new(1024, 0);
+        let (mut r, _) =
+            load_with(&root.join("sample-data/campaign"), Arc::new(cfg), store).expect("loads");
+        let (first, last) = (r.first_ts().expect("ts"), r.last_ts().expect("ts"));
+        let mut sink = Vec::new();
+        r.seek(first + (last - first) / 2);
+        assert_eq!(r.finish(&mut sink), Step::Reached);
+        assert_eq!(r.fault(), None);
+        r.inputs.damage_spill_file();
+        // Back: a checkpoint, then inputs that are only in the file.
+        r.seek(first + (last - first) / 4);
+        assert_eq!(r.finish(&mut sink), Step::Failed);
+        match r.fault() {
+            Some(Fault::Stopped { error }) => {
+                assert!(error.contains("temporary file"), "{error}")
+            }
+            f => panic!("expected a stop, got {f:?}"),
+        }
+        let (now, records) = (r.now(), r.session().state.records);
+        // Frozen where it stopped: steps fail, seeks are refused, no panic.
+        r.seek(last);
+        assert_eq!(r.step(1000, &mut sink), Step::Failed);
+        r.seek_next_event();
+        assert_eq!(r.finish(&mut sink), Step::Failed);
+        r.set_target(first);
+        assert_eq!(r.finish(&mut sink), Step::Failed);
+        assert_eq!((r.now(), r.session().state.records), (now, records));
+    }
 }

@@ -7,6 +7,7 @@
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
 
 use super::model::{AlertRow, Filter, Model};
+use super::replay::Fault;
 use super::text::Lang;
 use crate::time::{parse_ts_str, Millis, MINUTE};
 
@@ -99,6 +100,8 @@ pub enum Status {
         seeking: Option<Millis>,
         /// Records read so far while the recording is still loading.
         loading: Option<usize>,
+        /// The replay's temporary file failed (recording cut, or stopped).
+        fault: Option<Fault>,
     },
     Live {
         /// Event seconds per wall second.
