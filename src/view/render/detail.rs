@@ -17,6 +17,7 @@ use crate::alerts::model::{Tier, Transition};
 use crate::alerts::settings::Direction;
 use crate::figures::Counters;
 use crate::time::{format_clock, Millis};
+use crate::view::hit::{HitMap, Target};
 use crate::view::model::{
     AlertDetail, Breakdown, Model, SliceRow, SLA_FCR, SLA_RESPONSE_15S, SLA_SATISFACTION,
 };
@@ -104,7 +105,15 @@ fn direction_text(lang: Lang, d: Direction, metric: &str, th: [f64; 3]) -> Strin
 }
 
 /// The alert drill-down.
-pub fn alert(buf: &mut Buffer, area: Rect, m: &Model, d: &AlertDetail, ui: &Ui, th: &Theme) {
+pub fn alert(
+    buf: &mut Buffer,
+    area: Rect,
+    m: &Model,
+    d: &AlertDetail,
+    ui: &Ui,
+    th: &Theme,
+    hits: &mut HitMap,
+) {
     let lang = ui.lang;
     let a = &d.alert;
     let row = &d.row;
@@ -262,12 +271,14 @@ pub fn alert(buf: &mut Buffer, area: Rect, m: &Model, d: &AlertDetail, ui: &Ui, 
         Some(r) => {
             scrolled(buf, after, &timeline, 0);
             scrolled(buf, r, &sections, ui.scroll as usize);
+            hits.scrolls(sections.len(), r.height as usize);
         }
         None => {
             let mut all = timeline;
             all.push(Line::default());
             all.extend(sections);
             scrolled(buf, after, &all, ui.scroll as usize);
+            hits.scrolls(all.len(), after.height as usize);
         }
     }
 }
@@ -692,6 +703,7 @@ fn slices<'a>(
     out
 }
 
+#[allow(clippy::too_many_arguments)]
 pub fn panel(
     buf: &mut Buffer,
     area: Rect,
@@ -700,6 +712,7 @@ pub fn panel(
     p: PanelId,
     ui: &Ui,
     th: &Theme,
+    hits: &mut HitMap,
 ) {
     let lang = ui.lang;
     let title = format!(
@@ -764,6 +777,7 @@ pub fn panel(
                 rows.push(row(&n, &r.phase, &r.recent));
             }
             grid(buf, inner, &header, &rows, skip, hs);
+            hits.scrolls(rows.len(), inner.height.saturating_sub(1) as usize);
         }
         PanelId::Funnel => {
             let mut header = vec![Cell::l(lang.t("范围", "slice"), hs)];
@@ -797,6 +811,7 @@ pub fn panel(
                 rows.push(row(&n, &r.phase, &r.recent));
             }
             grid(buf, inner, &header, &rows, skip, hs);
+            hits.scrolls(rows.len(), inner.height.saturating_sub(1) as usize);
         }
         PanelId::Budget => {
             let bv = &m.budget;
@@ -881,6 +896,7 @@ pub fn panel(
                 }
             }
             let left = grid(buf, bottom, &header, &rows, skip, hs);
+            hits.scrolls(rows.len(), bottom.height.saturating_sub(1) as usize);
             let shown = rows.len().saturating_sub(skip + left) as u16 + 1;
             if without > 0 {
                 put(
@@ -942,6 +958,7 @@ pub fn panel(
             }
             let only_site = rows.len() == 1;
             grid(buf, inner, &header, &rows, skip, hs);
+            hits.scrolls(rows.len(), inner.height.saturating_sub(1) as usize);
             if only_site {
                 put(
                     buf,
@@ -994,6 +1011,7 @@ pub fn panel(
                 })
                 .collect();
             grid(buf, inner, &header, &rows, skip, hs);
+            hits.scrolls(rows.len(), inner.height.saturating_sub(1) as usize);
         }
         PanelId::Alerts => {
             let list = Ui::alert_list(m);
@@ -1061,6 +1079,11 @@ pub fn panel(
                 );
             } else {
                 grid(buf, inner, &header, &rows, skip, hs);
+                for k in 0..body.min(rows.len().saturating_sub(skip)) {
+                    if let Some(r) = super::draw::row(inner, k as u16 + 1) {
+                        hits.push(r, Target::Alert(list[skip + k].id.clone()));
+                    }
+                }
             }
         }
     }
