@@ -87,6 +87,13 @@ fn lang_key(l: Lang) -> &'static str {
     }
 }
 
+fn lang_pick(l: Lang, zh: &'static str, en: &'static str) -> &'static str {
+    match l {
+        Lang::Zh => zh,
+        Lang::En => en,
+    }
+}
+
 const SIZES: [(u16, u16); 2] = [(80, 24), (200, 50)];
 
 #[test]
@@ -127,6 +134,44 @@ fn alert_drill_down() {
             let text = screen_text(&f.incident, &ui(lang, View::Alert(id.clone())), w, h);
             assert!(text.contains(&id), "{text}");
             insta::assert_snapshot!(format!("alert_payment_{}_{w}x{h}", lang_key(lang)), text);
+        }
+    }
+}
+
+/// The end of an alert's drill-down at 80×24 (scrolled as far as it goes):
+/// the rule in the screen's language, wrapped to the width, and the
+/// response by tier.
+#[test]
+fn alert_rule_at_80x24() {
+    let f = fixture();
+    let model = Model::build(&f.incident, &Filter::default());
+    let budget = model
+        .resolved
+        .iter()
+        .find(|a| a.rule == "budget-pace")
+        .expect("a budget-pace alert by 12:15")
+        .id
+        .clone();
+    for (name, id) in [("payment", payment_alert(&f.incident)), ("budget", budget)] {
+        for lang in [Lang::Zh, Lang::En] {
+            let mut u = ui(lang, View::Alert(id.clone()));
+            let (_, hits) = frame(&u, 80, 24);
+            let max = hits.scroll_max.expect("the drill-down scrolls");
+            // Scrolled so that the rule's section heads the list.
+            let head = lang_pick(lang, "▸ 规则与阈值", "▸ rule and thresholds");
+            let mut shows = |s: u16| {
+                u.scroll = s;
+                screen_text(&f.incident, &u, 80, 24).contains(head)
+            };
+            let at = (0..=max).rev().find(|s| shows(*s)).expect("rule section");
+            u.scroll = at;
+            let text = screen_text(&f.incident, &u, 80, 24);
+            insta::assert_snapshot!(format!("alert_{name}_rule_{}_80x24", lang_key(lang)), text);
+            if name == "budget" {
+                // The top: the note on the figures behind it.
+                let top = screen_text(&f.incident, &ui(lang, View::Alert(id.clone())), 80, 24);
+                insta::assert_snapshot!(format!("alert_{name}_{}_80x24", lang_key(lang)), top);
+            }
         }
     }
 }
