@@ -346,3 +346,46 @@ pub fn runs_in(phases: &[String], cfg: &Config, phase: Option<usize>) -> bool {
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn has_cjk(s: &str) -> bool {
+        s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+    }
+
+    #[test]
+    fn every_rule_has_its_words_in_both_languages() {
+        let defs = rule_defs();
+        for d in &defs {
+            for (lang, w) in [("zh", &d.zh), ("en", &d.en)] {
+                assert!(
+                    !w.title.is_empty() && !w.about.is_empty(),
+                    "{} {lang}",
+                    d.name
+                );
+                // A rule that reads min_volume says what it counts.
+                assert_eq!(
+                    w.volume.is_empty(),
+                    d.defaults.min_volume == 0.0,
+                    "{} {lang}: volume words",
+                    d.name
+                );
+            }
+            assert!(has_cjk(d.zh.title) && has_cjk(d.zh.about), "{}", d.name);
+            // English words are English (a Chinese domain term may be glossed).
+            assert!(!has_cjk(d.en.title), "{}", d.name);
+            let latin =
+                d.en.about
+                    .chars()
+                    .filter(|c| c.is_ascii_alphabetic())
+                    .count();
+            assert!(latin * 2 > d.en.about.chars().count(), "{}", d.name);
+        }
+        let mut titles: Vec<&str> = defs.iter().map(|d| d.zh.title).collect();
+        titles.sort();
+        titles.dedup();
+        assert_eq!(titles.len(), defs.len(), "zh titles are distinct");
+    }
+}

@@ -1295,3 +1295,76 @@ pub fn panel(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notes_are_worded_in_the_screen_language() {
+        let notes = [
+            Note::BudgetPace {
+                window_min: 30,
+                actual: 565.0,
+                planned: 387.0,
+                spent: 54_200.0,
+                phase_plan: 247_100.0,
+                runs_out: RunsOut::InMinutes(95.0),
+            },
+            Note::BudgetPace {
+                window_min: 30,
+                actual: 1.0,
+                planned: 1.0,
+                spent: 2.0,
+                phase_plan: 1.0,
+                runs_out: RunsOut::Exhausted,
+            },
+            Note::Roi {
+                phase: "爆发".into(),
+                gmv: 1e6,
+                spend: 3e5,
+            },
+            Note::CsRate {
+                k: 80.0,
+                n: 100.0,
+                window_min: 10,
+                upper: 0.87,
+            },
+            Note::TagSpike {
+                k: 9,
+                n: 120.0,
+                window_min: 10,
+                surprise: 4.2,
+            },
+            Note::Stock {
+                hot: true,
+                on_hand: 3,
+                safety: Some(40),
+            },
+            Note::FeedStall {
+                kind: "cs",
+                silent: 12,
+                expected: 80.0,
+            },
+            Note::Robust {
+                z: 7.5,
+                points: 168,
+            },
+        ];
+        let cjk = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+        for n in &notes {
+            let zh = note_text(Lang::Zh, n);
+            let en = note_text(Lang::En, n);
+            assert!(cjk(&zh), "{zh}");
+            // No English words in the Chinese (GMV, SKU and z are the room's own).
+            let words: Vec<&str> = zh
+                .split(|c: char| !c.is_ascii_alphabetic())
+                .filter(|w| w.len() > 1 && !["GMV", "SKU", "e"].contains(w))
+                .collect();
+            assert!(words.is_empty(), "{zh}: {words:?}");
+            assert!(!cjk(&en) || en.contains("爆发"), "{en}");
+        }
+        assert!(note_text(Lang::Zh, &notes[0]).contains("1h35m 后耗尽"));
+        assert!(note_text(Lang::En, &notes[0]).contains("runs out in 1h35m"));
+    }
+}
