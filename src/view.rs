@@ -6,7 +6,10 @@
 //! - `render`: draws a model into a ratatui buffer — a pure function of the
 //!   model and the UI state, so `warroom snapshot` and the tests render
 //!   exactly what the terminal shows, through ratatui's `TestBackend`.
-//! - `ui`: what keys do (focus, selection, filter, prompts), as plain data.
+//! - `ui`: what keys and mouse clicks do (focus, selection, filter,
+//!   prompts), as plain data.
+//! - `hit`: where the last frame drew its panels, alert rows and key hints,
+//!   so a click at a cell maps to what is there.
 //! - `replay`: time travel over a recording (play, speed, seek both ways
 //!   with checkpoints).
 //! - `text`: language, sanitising strings from data files, CJK-aware widths.
@@ -14,6 +17,7 @@
 //! The binary's `tui` module owns the terminal (raw mode, alternate screen,
 //! input, the event loop); nothing here touches it.
 
+pub mod hit;
 pub mod input_store;
 pub mod model;
 pub mod render;

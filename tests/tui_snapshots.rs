@@ -1,7 +1,7 @@
 //! Snapshots of the war-room screen on the shipped sample campaign: the
 //! main screen, every panel drill-down and an alert drill-down, in Chinese
 //! and English, at 80×24 and 200×50; plus every view at sizes from 1×1 to
-//! 300×100 without a panic, and the keys.
+//! 300×100 without a panic, the keys and the mouse.
 //!
 //! The sample is replayed once per test binary (`OnceLock`) and the session
 //! kept at two event times. Rendering is the library's (`warroom::view`), the
@@ -16,10 +16,12 @@ use std::sync::{Arc, OnceLock};
 use warroom::config::Config;
 use warroom::session::Session;
 use warroom::time::{parse_ts_str, Millis};
+use warroom::view::hit::{HitMap, Target};
 use warroom::view::model::{Filter, Model};
 use warroom::view::replay::{load, Fault};
+use warroom::view::text::width;
 use warroom::view::text::Lang;
-use warroom::view::ui::{Command, Key, PanelId, Status, Ui, View};
+use warroom::view::ui::{Command, Key, Mouse, MouseKind, PanelId, Status, Ui, View};
 use warroom::view::{render, screen_text};
 
 const CALM: &str = "2026-11-11T07:50:00+08:00";
@@ -85,6 +87,13 @@ fn lang_key(l: Lang) -> &'static str {
     }
 }
 
+fn lang_pick(l: Lang, zh: &'static str, en: &'static str) -> &'static str {
+    match l {
+        Lang::Zh => zh,
+        Lang::En => en,
+    }
+}
+
 const SIZES: [(u16, u16); 2] = [(80, 24), (200, 50)];
 
 #[test]
@@ -125,6 +134,44 @@ fn alert_drill_down() {
             let text = screen_text(&f.incident, &ui(lang, View::Alert(id.clone())), w, h);
             assert!(text.contains(&id), "{text}");
             insta::assert_snapshot!(format!("alert_payment_{}_{w}x{h}", lang_key(lang)), text);
+        }
+    }
+}
+
+/// The end of an alert's drill-down at 80×24 (scrolled as far as it goes):
+/// the rule in the screen's language, wrapped to the width, and the
+/// response by tier.
+#[test]
+fn alert_rule_at_80x24() {
+    let f = fixture();
+    let model = Model::build(&f.incident, &Filter::default());
+    let budget = model
+        .resolved
+        .iter()
+        .find(|a| a.rule == "budget-pace")
+        .expect("a budget-pace alert by 12:15")
+        .id
+        .clone();
+    for (name, id) in [("payment", payment_alert(&f.incident)), ("budget", budget)] {
+        for lang in [Lang::Zh, Lang::En] {
+            let mut u = ui(lang, View::Alert(id.clone()));
+            let (_, hits) = frame(&u, 80, 24);
+            let max = hits.scroll_max.expect("the drill-down scrolls");
+            // Scrolled so that the rule's section heads the list.
+            let head = lang_pick(lang, "▸ 规则与阈值", "▸ rule and thresholds");
+            let mut shows = |s: u16| {
+                u.scroll = s;
+                screen_text(&f.incident, &u, 80, 24).contains(head)
+            };
+            let at = (0..=max).rev().find(|s| shows(*s)).expect("rule section");
+            u.scroll = at;
+            let text = screen_text(&f.incident, &u, 80, 24);
+            insta::assert_snapshot!(format!("alert_{name}_rule_{}_80x24", lang_key(lang)), text);
+            if name == "budget" {
+                // The top: the note on the figures behind it.
+                let top = screen_text(&f.incident, &ui(lang, View::Alert(id.clone())), 80, 24);
+                insta::assert_snapshot!(format!("alert_{name}_{}_80x24", lang_key(lang)), top);
+            }
         }
     }
 }
@@ -253,6 +300,106 @@ fn keys_move_focus_drill_filter_and_ack() {
     assert!(!u.help);
     assert_eq!(u.on_key(Key::Char('q'), &model), Some(Command::Quit));
     assert_eq!(u.on_key(Key::Ctrl('c'), &model), Some(Command::Quit));
+}
+
+#[test]
+fn help_overlay() {
+    let f = fixture();
+    for lang in [Lang::Zh, Lang::En] {
+        let mut u = ui(lang, View::Main);
+        u.help = true;
+        let text = screen_text(&f.incident, &u, 80, 24);
+        insta::assert_snapshot!(format!("help_{}_80x24", lang_key(lang)), text);
+    }
+}
+
+/// A frame of the sample at INCIDENT and where it put things.
+fn frame(u: &Ui, w: u16, h: u16) -> (Vec<String>, HitMap) {
+    let f = fixture();
+    let model = Model::build(&f.incident, &u.filter);
+    let (alert, breakdown) = warroom::view::drill(&f.incident, u);
+    let screen = render::Screen {
+        model: &model,
+        alert: alert.as_ref(),
+        breakdown: breakdown.as_ref(),
+    };
+    let (text, hits) = render::to_text_hits(&screen, u, w, h);
+    (text.lines().map(String::from).collect(), hits)
+}
+
+/// The cell where `needle` is drawn (columns in display width).
+fn cell_of(lines: &[String], needle: &str) -> (u16, u16) {
+    lines
+        .iter()
+        .enumerate()
+        .find_map(|(y, l)| l.find(needle).map(|i| (width(&l[..i]) as u16, y as u16)))
+        .unwrap_or_else(|| panic!("{needle:?} not on screen:\n{}", lines.join("\n")))
+}
+
+fn click(cell: (u16, u16), at_ms: u64) -> Mouse {
+    Mouse {
+        kind: MouseKind::Click,
+        column: cell.0,
+        row: cell.1,
+        at_ms,
+    }
+}
+
+#[test]
+fn the_mouse_on_the_sample() {
+    let f = fixture();
+    let model = Model::build(&f.incident, &Filter::default());
+    let id = payment_alert(&f.incident);
+    for (w, h) in SIZES {
+        let mut u = ui(Lang::Zh, View::Main);
+        u.size = (w, h);
+        // Panel titles focus their panels.
+        let (lines, hits) = frame(&u, w, h);
+        for (p, title) in [
+            (PanelId::Funnel, "转化漏斗"),
+            (PanelId::Cs, "客服 近30分"),
+            (PanelId::Stock, "库存"),
+            (PanelId::Budget, "预算消耗 本阶段"),
+            (PanelId::Sales, "销售趋势"),
+        ] {
+            assert_eq!(
+                u.on_mouse(click(cell_of(&lines, title), 0), &hits, &model),
+                None
+            );
+            assert_eq!(u.focus, p, "{w}x{h} {title}");
+        }
+        // The payment alert's row: a click selects it, a second drills in.
+        let row = hits
+            .find(&Target::Alert(id.clone()))
+            .expect("the payment alert is in the list");
+        let at = (row.x + 4, row.y);
+        u.on_mouse(click(at, 1_000), &hits, &model);
+        assert_eq!(u.focus, PanelId::Alerts);
+        assert_eq!(u.selected.as_ref(), Some(&id));
+        assert_eq!(u.view, View::Main);
+        let (lines, hits) = frame(&u, w, h);
+        assert!(lines[at.1 as usize].contains("支付转化率") || lines[at.1 as usize].contains(&id));
+        u.on_mouse(click(at, 5_000), &hits, &model);
+        assert_eq!(u.view, View::Alert(id.clone()), "{w}x{h}");
+        // In the drill-down the footer acks it; Esc (clicked) goes back.
+        let (lines, hits) = frame(&u, w, h);
+        assert!(lines.iter().any(|l| l.contains(&id)));
+        let foot = (h - 1) as usize;
+        let ack = cell_of(&lines[foot..], "a 确认");
+        assert_eq!(
+            u.on_mouse(click((ack.0, h - 1), 6_000), &hits, &model),
+            Some(Command::Ack(id.clone()))
+        );
+        let esc = cell_of(&lines[foot..], "Esc 返回");
+        u.on_mouse(click((esc.0, h - 1), 7_000), &hits, &model);
+        assert_eq!(u.view, View::Main, "{w}x{h}");
+        // A double click on the stock panel opens every SKU.
+        let (lines, hits) = frame(&u, w, h);
+        let st = cell_of(&lines, "库存");
+        u.on_mouse(click(st, 10_000), &hits, &model);
+        u.on_mouse(click(st, 10_200), &hits, &model);
+        assert_eq!(u.view, View::Panel(PanelId::Stock), "{w}x{h}");
+    }
 }
 
 #[test]

@@ -42,7 +42,65 @@ pub struct Detail {
     pub decomposition: Option<Decomposition>,
     /// Stage rates visit→view … order→pay over the window: (observed, expected).
     pub funnel: Option<[(Option<f64>, Option<f64>); 4]>,
-    pub note: String,
+    /// The figures behind the judgement, for the drill-down to word in its
+    /// language.
+    pub note: Option<Note>,
+}
+
+/// The figures behind a rule's judgement (the drill-down's note line).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Note {
+    /// budget-pace: spend over the window (`window_min` minutes) vs the
+    /// plan there, the phase's spend so far vs its budget, and when it runs
+    /// out at this pace.
+    BudgetPace {
+        window_min: i64,
+        actual: f64,
+        planned: f64,
+        spent: f64,
+        phase_plan: f64,
+        runs_out: RunsOut,
+    },
+    /// budget-roi-floor: the phase's GMV and spend so far (yuan).
+    Roi { phase: String, gmv: f64, spend: f64 },
+    /// CS SLA rates: `k` of `n` met it in the window; the upper bound the
+    /// floor is judged on.
+    CsRate {
+        k: f64,
+        n: f64,
+        window_min: u32,
+        upper: f64,
+    },
+    /// Tag spikes: `k` tagged of `n` sessions; p ≈ 10^−surprise.
+    TagSpike {
+        k: u64,
+        n: f64,
+        window_min: u32,
+        surprise: f64,
+    },
+    /// stock-level.
+    Stock {
+        hot: bool,
+        on_hand: i64,
+        safety: Option<i64>,
+    },
+    /// feed-stall: no records of `kind` for `silent` minutes, about
+    /// `expected` were due.
+    FeedStall {
+        kind: &'static str,
+        silent: usize,
+        expected: f64,
+    },
+    /// metric-anomaly: robust z against the last `points` points.
+    Robust { z: f64, points: usize },
+}
+
+/// When a budget line runs out at its current pace.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum RunsOut {
+    InMinutes(f64),
+    Exhausted,
+    NoSpend,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -904,16 +962,20 @@ fn budget_pace(ctx: &Ctx) -> Vec<Finding> {
             tier = Some(Tier::Emergency);
         }
         let mut f = finding(metric, scope, tier, Some(pace), Some(1.0));
-        f.detail.note = format!(
-            "window spend {actual:.0} vs plan {planned:.0}; phase spent {spent:.0} of {phase_plan:.0}; {}",
-            if exhaust_in.is_finite() && left > 0.0 {
-                format!("exhausted in {:.0} min at this pace", exhaust_in / MINUTE as f64)
+        f.detail.note = Some(Note::BudgetPace {
+            window_min: win_w / MINUTE,
+            actual,
+            planned,
+            spent,
+            phase_plan,
+            runs_out: if exhaust_in.is_finite() && left > 0.0 {
+                RunsOut::InMinutes(exhaust_in / MINUTE as f64)
             } else if left <= 0.0 {
-                "phase budget exhausted".to_string()
+                RunsOut::Exhausted
             } else {
-                "no spend".to_string()
-            }
-        );
+                RunsOut::NoSpend
+            },
+        });
         out.push(f);
     }
     out
@@ -941,12 +1003,11 @@ fn roi_floor(ctx: &Ctx) -> Vec<Finding> {
     let open = ctx.open_info(metric, &Scope::site());
     let tier = floor_tier(ctx, roi / ctx.roi_target, open.and_then(|o| o.tier));
     let mut f = finding(metric, Scope::site(), tier, Some(roi), Some(ctx.roi_target));
-    f.detail.note = format!(
-        "phase {} so far: GMV {:.0} ÷ spend {:.0}",
-        ph.name,
-        so_far.gmv_yuan(),
-        so_far.spend_yuan()
-    );
+    f.detail.note = Some(Note::Roi {
+        phase: ph.name.clone(),
+        gmv: so_far.gmv_yuan(),
+        spend: so_far.spend_yuan(),
+    });
     vec![f]
 }
 
@@ -994,11 +1055,12 @@ fn cs_rate(ctx: &Ctx, parts: fn(&Counters) -> (f64, f64)) -> Vec<Finding> {
         Some(k / n),
         Some(ctx.s.thresholds[0]),
     );
-    f.detail.note = format!(
-        "{k:.0} of {n:.0} in {} min; 95% upper bound {:.1}%",
-        ctx.s.window_minutes,
-        upper * 100.0
-    );
+    f.detail.note = Some(Note::CsRate {
+        k,
+        n,
+        window_min: ctx.s.window_minutes,
+        upper,
+    });
     vec![f]
 }
 
@@ -1120,10 +1182,12 @@ fn cs_tag_spike(ctx: &Ctx, tagged: fn(&Counters) -> u64) -> Vec<Finding> {
         Some(share),
         Some(expected_share),
     );
-    f.detail.note = format!(
-        "{k} of {n:.0} sessions in {} min (p ≈ 1e-{surprise:.1})",
-        ctx.s.window_minutes
-    );
+    f.detail.note = Some(Note::TagSpike {
+        k,
+        n,
+        window_min: ctx.s.window_minutes,
+        surprise,
+    });
     vec![f]
 }
 
@@ -1151,12 +1215,11 @@ fn stock_level(ctx: &Ctx) -> Vec<Finding> {
                 Some(s.on_hand as f64),
                 s.safety.map(|x| x as f64),
             );
-            f.detail.note = format!(
-                "{}on hand {} / safety {}",
-                if s.hot { "hot SKU; " } else { "" },
-                s.on_hand,
-                s.safety.map_or("-".into(), |x| x.to_string())
-            );
+            f.detail.note = Some(Note::Stock {
+                hot: s.hot,
+                on_hand: s.on_hand,
+                safety: s.safety,
+            });
             out.push(f);
         }
     }
@@ -1216,10 +1279,11 @@ fn feed_stall(ctx: &Ctx) -> Vec<Finding> {
         let tier = (expected >= ctx.s.min_volume && silent >= needed && recent_any > 0.0)
             .then_some(Tier::Warning);
         let mut f = finding(metric, scope, tier, Some(silent as f64), Some(expected));
-        f.detail.note = format!(
-            "no {} records for {silent} min (about {expected:.0} expected)",
-            k.key()
-        );
+        f.detail.note = Some(Note::FeedStall {
+            kind: k.key(),
+            silent,
+            expected,
+        });
         out.push(f);
     }
     // Everything stopped: only a live clock can get here (replay time moves
@@ -1310,7 +1374,10 @@ fn metric_anomaly(ctx: &Ctx) -> Vec<Finding> {
         let open = ctx.open_info(&name, &scope);
         let tier = ctx.tier(z, 0.0, open.and_then(|o| o.tier));
         let mut f = finding(&name, scope, tier, Some(x), Some(center));
-        f.detail.note = format!("robust z {z:.1} against the last {} points", history.len());
+        f.detail.note = Some(Note::Robust {
+            z,
+            points: history.len(),
+        });
         out.push(f);
     }
     out

@@ -1,7 +1,27 @@
-//! Terminal key events → the screen's `Key`.
+//! Terminal key and mouse events → the screen's `Key` and `Mouse`.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
-use warroom::view::ui::Key;
+use crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+use warroom::view::ui::{Key, Mouse, MouseKind};
+
+/// The mouse events the screen uses: left press and the wheel. Moves,
+/// drags, releases and other buttons are dropped here, so they never cost
+/// a redraw.
+pub fn mouse(ev: MouseEvent, at_ms: u64) -> Option<Mouse> {
+    let kind = match ev.kind {
+        MouseEventKind::Down(MouseButton::Left) => MouseKind::Click,
+        MouseEventKind::ScrollUp => MouseKind::ScrollUp,
+        MouseEventKind::ScrollDown => MouseKind::ScrollDown,
+        _ => return None,
+    };
+    Some(Mouse {
+        kind,
+        column: ev.column,
+        row: ev.row,
+        at_ms,
+    })
+}
 
 pub fn map(ev: KeyEvent) -> Option<Key> {
     if ev.kind == KeyEventKind::Release {
@@ -49,5 +69,37 @@ mod tests {
             k(KeyCode::Char('N'), KeyModifiers::SHIFT),
             Some(Key::Char('N'))
         );
+    }
+
+    #[test]
+    fn mouse_events() {
+        let m = |kind| {
+            mouse(
+                MouseEvent {
+                    kind,
+                    column: 7,
+                    row: 3,
+                    modifiers: KeyModifiers::NONE,
+                },
+                42,
+            )
+        };
+        assert_eq!(
+            m(MouseEventKind::Down(MouseButton::Left)),
+            Some(Mouse {
+                kind: MouseKind::Click,
+                column: 7,
+                row: 3,
+                at_ms: 42
+            })
+        );
+        assert_eq!(
+            m(MouseEventKind::ScrollDown).map(|x| x.kind),
+            Some(MouseKind::ScrollDown)
+        );
+        assert_eq!(m(MouseEventKind::Moved), None);
+        assert_eq!(m(MouseEventKind::Up(MouseButton::Left)), None);
+        assert_eq!(m(MouseEventKind::Down(MouseButton::Right)), None);
+        assert_eq!(m(MouseEventKind::Drag(MouseButton::Left)), None);
     }
 }

@@ -7,7 +7,8 @@
 //! the drivers' background threads (new records read) both send to, so a
 //! key or an appended line is handled at once. It redraws only when
 //! something changed (data, a key, a resize) — at most every 50 ms
-//! (20 fps) — plus a 1 Hz tick for the clocks when idle.
+//! (20 fps) — plus a 1 Hz tick for the clocks when idle. Mouse clicks are
+//! looked up in the hit map of the frame last drawn (what the user saw).
 
 mod keys;
 mod live;
@@ -29,6 +30,7 @@ use warroom::alerts::expect::Baseline;
 use warroom::config::Config;
 
 use warroom::session::Session;
+use warroom::view::hit::HitMap;
 use warroom::view::model::{AlertDetail, Breakdown, Model};
 use warroom::view::render::{self, Screen};
 use warroom::view::text::Lang;
@@ -159,6 +161,9 @@ fn event_loop(
     let mut screen_dirty = true;
     let mut last_draw = Instant::now() - FRAME;
     let mut last_tick = Instant::now();
+    let started = Instant::now();
+    // Where the last frame put its panels, rows and key hints.
+    let mut hits = HitMap::default();
     loop {
         if quit.load(Ordering::SeqCst) {
             return Ok(());
@@ -182,16 +187,19 @@ fn event_loop(
             }
             let splash = driver.splash(ui.lang);
             t.tty.draw(|f| match &cache {
-                Some(c) => render::draw(
-                    f,
-                    &Screen {
-                        model: &c.model,
-                        alert: c.alert.as_ref(),
-                        breakdown: c.breakdown.as_ref(),
-                    },
-                    ui,
-                ),
+                Some(c) => {
+                    hits = render::draw(
+                        f,
+                        &Screen {
+                            model: &c.model,
+                            alert: c.alert.as_ref(),
+                            breakdown: c.breakdown.as_ref(),
+                        },
+                        ui,
+                    )
+                }
                 None => {
+                    hits = HitMap::default();
                     let lines = vec![
                         Line::from(splash.clone()),
                         Line::from(ui.lang.t("q 退出", "q quits")),
@@ -217,39 +225,42 @@ fn event_loop(
         // Handle every event that is waiting before drawing again (data
         // needs nothing here: the next turn pumps it).
         loop {
-            match wake {
-                Wake::Term(ev) => match ev? {
-                    Event::Key(k) => {
-                        if let Some(key) = keys::map(k) {
-                            screen_dirty = true;
-                            let cmd = match &cache {
-                                Some(c) => ui.on_key(key, &c.model),
-                                None if matches!(key, Key::Char('q') | Key::Ctrl('c')) => {
-                                    Some(Command::Quit)
-                                }
-                                None => None,
-                            };
-                            match cmd {
-                                Some(Command::Quit) => return Ok(()),
-                                Some(Command::Refilter) => {}
-                                Some(c) => {
-                                    if let Some(msg) = driver.command(&c, ui.lang)? {
-                                        ui.message = Some(msg);
-                                    }
-                                }
-                                None => {}
-                            }
-                            // A key may change the view or the filter: rebuild.
-                            data_dirty = true;
+            if let Wake::Term(ev) = wake {
+                let ev = ev?;
+                // A key or a mouse event, as the screen's own; the command
+                // it gives, if any.
+                let cmd = match ev {
+                    Event::Key(k) => keys::map(k).map(|key| match &cache {
+                        Some(c) => ui.on_key(key, &c.model),
+                        None if matches!(key, Key::Char('q') | Key::Ctrl('c')) => {
+                            Some(Command::Quit)
                         }
+                        None => None,
+                    }),
+                    Event::Mouse(m) => keys::mouse(m, started.elapsed().as_millis() as u64)
+                        .map(|m| cache.as_ref().and_then(|c| ui.on_mouse(m, &hits, &c.model))),
+                    _ => None,
+                };
+                if let Some(cmd) = cmd {
+                    screen_dirty = true;
+                    match cmd {
+                        Some(Command::Quit) => return Ok(()),
+                        Some(Command::Refilter) => {}
+                        Some(c) => {
+                            if let Some(msg) = driver.command(&c, ui.lang)? {
+                                ui.message = Some(msg);
+                            }
+                        }
+                        None => {}
                     }
-                    Event::Resize(w, h) => {
-                        ui.size = (w, h);
-                        screen_dirty = true;
-                    }
-                    _ => {}
-                },
-                Wake::Data => {}
+                    // A key or a click may change the view or the filter:
+                    // rebuild.
+                    data_dirty = true;
+                }
+                if let Event::Resize(w, h) = ev {
+                    ui.size = (w, h);
+                    screen_dirty = true;
+                }
             }
             match wakes.try_recv() {
                 Ok(w) => wake = w,

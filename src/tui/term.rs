@@ -1,6 +1,7 @@
-//! The terminal: raw mode and the alternate screen on the way in, and
-//! restored on every way out — normal return, error (`Drop`), panic (hook),
-//! SIGTERM/SIGHUP/SIGINT (a flag the loop checks, then the normal return).
+//! The terminal: raw mode, the alternate screen and mouse reporting on the
+//! way in, and all three restored on every way out — normal return, error
+//! (`Drop`), panic (hook), SIGTERM/SIGHUP/SIGINT (a flag the loop checks,
+//! then the normal return).
 
 use std::io::{self, Stdout};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -8,7 +9,7 @@ use std::sync::{Arc, Once};
 
 use anyhow::Result;
 use crossterm::cursor::{Hide, Show};
-use crossterm::event::{DisableBracketedPaste, DisableMouseCapture};
+use crossterm::event::{DisableBracketedPaste, DisableMouseCapture, EnableMouseCapture};
 use crossterm::execute;
 use crossterm::terminal::{
     disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen,
@@ -62,7 +63,7 @@ impl Term {
             // From here on, Drop restores even if a step below fails.
             tty: Terminal::new(CrosstermBackend::new(io::stdout()))?,
         };
-        execute!(io::stdout(), EnterAlternateScreen, Hide)?;
+        execute!(io::stdout(), EnterAlternateScreen, Hide, EnableMouseCapture)?;
         Ok(term)
     }
 }

@@ -12,7 +12,8 @@ use chrono::FixedOffset;
 
 use crate::alerts::expect::{median, per_bucket, Baseline, Sel};
 use crate::alerts::model::{Panel, Scope, Tier};
-use crate::alerts::settings::{Direction, RuleSettings};
+use crate::alerts::rules::Note;
+use crate::alerts::settings::{Direction, RuleSettings, RuleWords};
 use crate::alerts::{Alert, Engine};
 use crate::config::{Config, PhaseKind};
 use crate::dims::{DimId, Dims};
@@ -23,7 +24,7 @@ use crate::session::Session;
 use crate::state::State;
 use crate::time::{bucket_start, Millis, MINUTE};
 
-use super::text::clean;
+use super::text::{clean, Lang};
 
 /// Minutes of the "recent" window of the funnel and sales panels.
 pub const RECENT_MIN: i64 = 15;
@@ -1039,9 +1040,21 @@ impl Breakdown {
 /// The rule behind an alert, as configured.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RuleInfo {
-    pub about: &'static str,
+    pub zh: RuleWords,
+    pub en: RuleWords,
     pub direction: Direction,
     pub settings: RuleSettings,
+}
+
+impl RuleInfo {
+    /// The rule's name, what it tests and what its volume counts, in the
+    /// screen's language.
+    pub fn describe(&self, lang: Lang) -> &RuleWords {
+        match lang {
+            Lang::Zh => &self.zh,
+            Lang::En => &self.en,
+        }
+    }
 }
 
 /// An alert and what the room drills into.
@@ -1061,13 +1074,16 @@ impl AlertDetail {
         let engine: &Engine = &session.engine;
         let a = engine.find(id)?;
         let rule = engine.rule_def(a.rule).map(|(d, s)| RuleInfo {
-            about: d.about,
+            zh: d.zh,
+            en: d.en,
             direction: d.direction,
             settings: s.clone(),
         });
         let mut alert = a.clone();
         // Strings from data files are cleaned before they reach the screen.
-        alert.detail.note = clean(&alert.detail.note);
+        if let Some(Note::Roi { phase, .. }) = &mut alert.detail.note {
+            *phase = clean(phase);
+        }
         for c in &mut alert.detail.contributions {
             c.1 = clean(&c.1);
         }

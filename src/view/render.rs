@@ -15,10 +15,11 @@ use ratatui::widgets::{Block, Borders, Clear, Widget};
 use ratatui::{Frame, Terminal};
 
 use self::draw::{big_text, gauge, put, s, tier_mark, Theme};
+use super::hit::{HitMap, Target};
 use super::model::{AlertDetail, Breakdown, Model, Next, Slice};
 use super::replay::Fault;
 use super::text::{countdown, group, money, pct, pct0, phase_name, width, Lang};
-use super::ui::{Layout, PanelId, PromptKind, Status, Ui, View, MIN_H, MIN_W};
+use super::ui::{Key, Layout, PanelId, PromptKind, Status, Ui, View, MIN_H, MIN_W};
 use crate::alerts::model::Tier;
 use crate::time::format_clock;
 
@@ -30,18 +31,20 @@ pub struct Screen<'a> {
     pub breakdown: Option<&'a Breakdown>,
 }
 
-/// Draw the whole screen.
-pub fn draw(f: &mut Frame, sc: &Screen, ui: &Ui) {
+/// Draw the whole screen. Returns where the clickable things went.
+pub fn draw(f: &mut Frame, sc: &Screen, ui: &Ui) -> HitMap {
     let area = f.area();
-    draw_buf(f.buffer_mut(), area, sc, ui);
+    draw_buf(f.buffer_mut(), area, sc, ui)
 }
 
-/// Draw into a buffer (the frame's, or any other).
-pub fn draw_buf(buf: &mut Buffer, area: Rect, sc: &Screen, ui: &Ui) {
+/// Draw into a buffer (the frame's, or any other), recording the areas a
+/// mouse click can mean something on.
+pub fn draw_buf(buf: &mut Buffer, area: Rect, sc: &Screen, ui: &Ui) -> HitMap {
     let th = Theme { color: ui.color };
+    let mut hits = HitMap::new(ui.view.clone());
     if Layout::of(area.width, area.height) == Layout::TooSmall {
         too_small(buf, area, ui, &th);
-        return;
+        return hits;
     }
     let big = area.height >= 40 && area.width >= 120;
     let head_h = if big { 5 } else { 2 };
@@ -53,27 +56,34 @@ pub fn draw_buf(buf: &mut Buffer, area: Rect, sc: &Screen, ui: &Ui) {
     .areas(area);
     header(buf, head, sc.model, ui, &th, big);
     match &ui.view {
-        View::Main => main_body(buf, body, sc.model, ui, &th),
+        View::Main => main_body(buf, body, sc.model, ui, &th, &mut hits),
         View::Alert(id) => match sc.alert {
-            Some(d) => detail::alert(buf, body, sc.model, d, ui, &th),
+            Some(d) => detail::alert(buf, body, sc.model, d, ui, &th, &mut hits),
             None => missing(buf, body, ui, &th, id),
         },
-        View::Panel(p) => detail::panel(buf, body, sc.model, sc.breakdown, *p, ui, &th),
+        View::Panel(p) => detail::panel(buf, body, sc.model, sc.breakdown, *p, ui, &th, &mut hits),
     }
-    footer(buf, foot, sc.model, ui, &th);
+    footer(buf, foot, sc.model, ui, &th, &mut hits);
     if ui.help {
         help(buf, area, ui, &th);
     }
+    hits
 }
 
 /// Render to text through ratatui's `TestBackend`: one line per row,
 /// trailing spaces trimmed (the `snapshot` command and the tests).
 pub fn to_text(sc: &Screen, ui: &Ui, w: u16, h: u16) -> String {
+    to_text_hits(sc, ui, w, h).0
+}
+
+/// As `to_text`, with the frame's hit map (tests of the mouse).
+pub fn to_text_hits(sc: &Screen, ui: &Ui, w: u16, h: u16) -> (String, HitMap) {
     let mut t = Terminal::new(TestBackend::new(w, h)).expect("test backend");
     let mut ui = ui.clone();
     ui.size = (w, h);
-    t.draw(|f| draw(f, sc, &ui)).expect("draw");
-    buffer_text(t.backend().buffer())
+    let mut hits = HitMap::default();
+    t.draw(|f| hits = draw(f, sc, &ui)).expect("draw");
+    (buffer_text(t.backend().buffer()), hits)
 }
 
 /// A buffer as text: wide characters once, trailing spaces trimmed.
@@ -397,7 +407,7 @@ fn header(buf: &mut Buffer, area: Rect, m: &Model, ui: &Ui, th: &Theme, big: boo
 
 // ---- footer -----------------------------------------------------------------
 
-fn footer(buf: &mut Buffer, area: Rect, m: &Model, ui: &Ui, th: &Theme) {
+fn footer(buf: &mut Buffer, area: Rect, m: &Model, ui: &Ui, th: &Theme, hits: &mut HitMap) {
     let lang = ui.lang;
     if let Some(p) = &ui.prompt {
         let label = match p.kind {
@@ -435,43 +445,46 @@ fn footer(buf: &mut Buffer, area: Rect, m: &Model, ui: &Ui, th: &Theme) {
         return;
     }
     let replay = ui.status.is_replay();
-    let keys: Vec<(&str, &str)> = match &ui.view {
+    // Hints: key, what it does, and the key a click on the hint presses
+    // (none where one hint stands for two keys, and none for quit: a stray
+    // click must not close the war room).
+    let keys: Vec<(&str, &str, Option<Key>)> = match &ui.view {
         View::Main => {
             let mut k = vec![
-                ("?", lang.t("帮助", "help")),
-                ("Tab", lang.t("切换", "focus")),
-                ("Enter", lang.t("详情", "drill")),
-                ("a", lang.t("确认", "ack")),
-                ("/", lang.t("筛选", "filter")),
+                ("?", lang.t("帮助", "help"), Some(Key::Char('?'))),
+                ("Tab", lang.t("切换", "focus"), Some(Key::Tab)),
+                ("Enter", lang.t("详情", "drill"), Some(Key::Enter)),
+                ("a", lang.t("确认", "ack"), Some(Key::Char('a'))),
+                ("/", lang.t("筛选", "filter"), Some(Key::Char('/'))),
             ];
             if replay {
                 k.extend([
-                    ("Space", lang.t("暂停", "pause")),
-                    ("+-", lang.t("速度", "speed")),
-                    ("←→", lang.t("跳转", "seek")),
-                    ("n/N", lang.t("告警变化", "transitions")),
-                    ("g", lang.t("时间", "go to")),
+                    ("Space", lang.t("暂停", "pause"), Some(Key::Char(' '))),
+                    ("+-", lang.t("速度", "speed"), None),
+                    ("←→", lang.t("跳转", "seek"), None),
+                    ("n/N", lang.t("告警变化", "transitions"), None),
+                    ("g", lang.t("时间", "go to"), Some(Key::Char('g'))),
                 ]);
             } else if matches!(ui.status, Status::Live { .. }) {
-                k.push(("Space", lang.t("冻结", "freeze")));
+                k.push(("Space", lang.t("冻结", "freeze"), Some(Key::Char(' '))));
             }
-            k.push(("q", lang.t("退出", "quit")));
+            k.push(("q", lang.t("退出", "quit"), None));
             k
         }
         View::Alert(_) => vec![
-            ("Esc", lang.t("返回", "back")),
-            ("a", lang.t("确认", "ack")),
-            ("j/k", lang.t("滚动", "scroll")),
-            ("?", lang.t("帮助", "help")),
-            ("q", lang.t("退出", "quit")),
+            ("Esc", lang.t("返回", "back"), Some(Key::Esc)),
+            ("a", lang.t("确认", "ack"), Some(Key::Char('a'))),
+            ("j/k", lang.t("滚动", "scroll"), None),
+            ("?", lang.t("帮助", "help"), Some(Key::Char('?'))),
+            ("q", lang.t("退出", "quit"), None),
         ],
         View::Panel(_) => vec![
-            ("Esc", lang.t("返回", "back")),
-            ("Tab", lang.t("下一面板", "next panel")),
-            ("j/k", lang.t("滚动/选择", "scroll/select")),
-            ("Enter", lang.t("详情", "drill")),
-            ("?", lang.t("帮助", "help")),
-            ("q", lang.t("退出", "quit")),
+            ("Esc", lang.t("返回", "back"), Some(Key::Esc)),
+            ("Tab", lang.t("下一面板", "next panel"), Some(Key::Tab)),
+            ("j/k", lang.t("滚动/选择", "scroll/select"), None),
+            ("Enter", lang.t("详情", "drill"), Some(Key::Enter)),
+            ("?", lang.t("帮助", "help"), Some(Key::Char('?'))),
+            ("q", lang.t("退出", "quit"), None),
         ],
     };
     let mut right = String::new();
@@ -498,13 +511,24 @@ fn footer(buf: &mut Buffer, area: Rect, m: &Model, ui: &Ui, th: &Theme) {
     let avail = (area.width as usize).saturating_sub(rw + 2);
     let mut spans = Vec::new();
     let mut used = 0;
-    for (k, d) in keys {
+    for (k, d, key) in keys {
         let kw = width(k) + width(d) + 2;
         if used + kw > avail {
             break;
         }
         spans.push(s(format!(" {k}"), th.key()));
         spans.push(s(format!(" {d}"), th.dim()));
+        if let Some(key) = key {
+            hits.push(
+                Rect {
+                    x: area.x + used as u16,
+                    y: area.y,
+                    width: kw as u16,
+                    height: 1,
+                },
+                Target::Key(key),
+            );
+        }
         used += kw;
     }
     put(buf, area, 0, &Line::from(spans));
@@ -595,7 +619,16 @@ fn panel_title(p: PanelId, m: &Model, ui: &Ui) -> String {
     }
 }
 
-fn panel(buf: &mut Buffer, area: Rect, p: PanelId, m: &Model, ui: &Ui, th: &Theme) {
+fn panel(
+    buf: &mut Buffer,
+    area: Rect,
+    p: PanelId,
+    m: &Model,
+    ui: &Ui,
+    th: &Theme,
+    hits: &mut HitMap,
+) {
+    hits.push(area, Target::Panel(p));
     if area.width < 3 || area.height < 3 {
         return;
     }
@@ -609,11 +642,11 @@ fn panel(buf: &mut Buffer, area: Rect, p: PanelId, m: &Model, ui: &Ui, th: &Them
         PanelId::Budget => panels::budget(buf, inner, m, ui, th),
         PanelId::Cs => panels::cs(buf, inner, m, ui, th),
         PanelId::Stock => panels::stock(buf, inner, m, ui, th),
-        PanelId::Alerts => panels::alerts(buf, inner, m, ui, th, focused),
+        PanelId::Alerts => panels::alerts(buf, inner, m, ui, th, focused, hits),
     }
 }
 
-fn main_body(buf: &mut Buffer, area: Rect, m: &Model, ui: &Ui, th: &Theme) {
+fn main_body(buf: &mut Buffer, area: Rect, m: &Model, ui: &Ui, th: &Theme, hits: &mut HitMap) {
     if ui.layout() == Layout::Wide && area.width >= 120 {
         let alerts_w = (area.width / 3).clamp(44, 90);
         let [left, right] =
@@ -632,12 +665,12 @@ fn main_body(buf: &mut Buffer, area: Rect, m: &Model, ui: &Ui, th: &Theme) {
         };
         let [fun, bud] = halves(mid);
         let [cs, st] = halves(bottom);
-        panel(buf, top, PanelId::Sales, m, ui, th);
-        panel(buf, fun, PanelId::Funnel, m, ui, th);
-        panel(buf, bud, PanelId::Budget, m, ui, th);
-        panel(buf, cs, PanelId::Cs, m, ui, th);
-        panel(buf, st, PanelId::Stock, m, ui, th);
-        panel(buf, right, PanelId::Alerts, m, ui, th);
+        panel(buf, top, PanelId::Sales, m, ui, th, hits);
+        panel(buf, fun, PanelId::Funnel, m, ui, th, hits);
+        panel(buf, bud, PanelId::Budget, m, ui, th, hits);
+        panel(buf, cs, PanelId::Cs, m, ui, th, hits);
+        panel(buf, st, PanelId::Stock, m, ui, th, hits);
+        panel(buf, right, PanelId::Alerts, m, ui, th, hits);
     } else {
         let rows: [Rect; 3] = Split::vertical([
             Constraint::Ratio(1, 3),
@@ -654,8 +687,8 @@ fn main_body(buf: &mut Buffer, area: Rect, m: &Model, ui: &Ui, th: &Theme) {
             let [l, rr]: [Rect; 2] =
                 Split::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
                     .areas(*r);
-            panel(buf, l, ids[0], m, ui, th);
-            panel(buf, rr, ids[1], m, ui, th);
+            panel(buf, l, ids[0], m, ui, th, hits);
+            panel(buf, rr, ids[1], m, ui, th, hits);
         }
     }
 }
@@ -744,6 +777,28 @@ pub fn help_lines(lang: Lang) -> Vec<(&'static str, &'static str)> {
             lang.t("回放: 跳到输入的时间", "replay: go to a typed time"),
         ),
         (
+            lang.t("鼠标单击", "click"),
+            lang.t(
+                "点面板: 焦点; 点告警: 选中, 再点: 详情",
+                "focus a panel; select an alert, again: drill in",
+            ),
+        ),
+        (
+            lang.t("鼠标双击", "double-click"),
+            lang.t("进入详情 (告警 / 面板)", "drill in (alert / panel)"),
+        ),
+        (
+            lang.t("滚轮", "wheel"),
+            lang.t(
+                "告警列表中选择; 详情中滚动",
+                "select in alert lists; scroll drill-downs",
+            ),
+        ),
+        (
+            lang.t("单击底栏按键", "click a footer key"),
+            lang.t("等于按下该键 (q 除外)", "presses it (not q)"),
+        ),
+        (
             "!!! !! !",
             lang.t("紧急 / 警告 / 提醒", "emergency / warning / notice"),
         ),
@@ -757,11 +812,27 @@ pub fn help_lines(lang: Lang) -> Vec<(&'static str, &'static str)> {
     ]
 }
 
+/// Clear `r` for an overlay. A wide (CJK) character just left of it would
+/// still cover the overlay's left border with its second half: it goes too.
+fn clear_box(buf: &mut Buffer, r: Rect) {
+    Clear.render(r, buf);
+    if r.x == buf.area.x {
+        return;
+    }
+    for y in r.top()..r.bottom() {
+        if let Some(c) = buf.cell_mut((r.x - 1, y)) {
+            if width(c.symbol()) > 1 {
+                c.set_symbol(" ");
+            }
+        }
+    }
+}
+
 fn help(buf: &mut Buffer, area: Rect, ui: &Ui, th: &Theme) {
     let lines = help_lines(ui.lang);
     let kw = lines.iter().map(|(k, _)| width(k)).max().unwrap_or(0);
     let dw = lines.iter().map(|(_, d)| width(d)).max().unwrap_or(0);
-    let w = ((kw + dw + 5) as u16).min(area.width);
+    let w = ((kw + dw + 6) as u16).min(area.width);
     let h = (lines.len() as u16 + 2).min(area.height);
     let r = Rect {
         x: area.x + (area.width - w) / 2,
@@ -769,12 +840,15 @@ fn help(buf: &mut Buffer, area: Rect, ui: &Ui, th: &Theme) {
         width: w,
         height: h,
     };
-    Clear.render(r, buf);
+    clear_box(buf, r);
     let b = Block::default()
         .borders(Borders::ALL)
         .border_style(th.border(true))
         .title(Span::styled(
-            ui.lang.t(" 按键 (任意键关闭) ", " keys (any key closes) "),
+            ui.lang.t(
+                " 按键与鼠标 (任意键或单击关闭) ",
+                " keys and mouse (any key or click closes) ",
+            ),
             th.title(false),
         ));
     let inner = b.inner(r);

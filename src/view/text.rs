@@ -87,6 +87,80 @@ pub fn trunc(s: &str, w: usize) -> String {
     out
 }
 
+/// Lines of at most `w` columns holding all of `s`: Latin text breaks at
+/// spaces, CJK text between any two characters (but a line does not start
+/// with closing punctuation nor end with an opening one); a word wider
+/// than the line is cut.
+pub fn wrap(s: &str, w: usize) -> Vec<String> {
+    const NO_START: &str = "、，。；：！？）)]}》」』,.;:!?%~·";
+    const NO_END: &str = "（([{《「『";
+    let wide = |c: char| UnicodeWidthChar::width(c).unwrap_or(0) > 1;
+    if w == 0 {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut line = String::new();
+    let mut lw = 0;
+    // Byte offset in `line` where it may be broken.
+    let mut brk: Option<usize> = None;
+    let mut prev: Option<char> = None;
+    for c in s.chars() {
+        let cw = UnicodeWidthChar::width(c).unwrap_or(0);
+        if let Some(p) = prev {
+            let opportunity =
+                p == ' ' || ((wide(c) || wide(p)) && !NO_START.contains(c) && !NO_END.contains(p));
+            if opportunity {
+                brk = Some(line.len());
+            }
+        }
+        if lw + cw > w && !(c == ' ' && lw <= w) {
+            let cut = brk.filter(|b| *b > 0).unwrap_or(line.len());
+            let rest = line.split_off(cut);
+            let head = line.trim_end().to_string();
+            if !head.is_empty() {
+                out.push(head);
+            }
+            line = rest.trim_start().to_string();
+            // A piece still too wide (one long word): cut it.
+            while width(&line) + cw > w && !line.is_empty() {
+                let mut head = String::new();
+                let mut hw = 0;
+                let mut rest = String::new();
+                for ch in line.chars() {
+                    let chw = UnicodeWidthChar::width(ch).unwrap_or(0);
+                    // (A character wider than the line goes alone.)
+                    if rest.is_empty() && (hw + chw <= w || head.is_empty()) {
+                        head.push(ch);
+                        hw += chw;
+                    } else {
+                        rest.push(ch);
+                    }
+                }
+                if rest.is_empty() {
+                    // `line` itself fits; `c` goes on the next line.
+                    out.push(head);
+                    line = String::new();
+                    break;
+                }
+                out.push(head);
+                line = rest;
+            }
+            lw = width(&line);
+            brk = None;
+        }
+        if !(line.is_empty() && c == ' ') {
+            line.push(c);
+            lw += cw;
+        }
+        prev = Some(c);
+    }
+    let last = line.trim_end();
+    if !last.is_empty() {
+        out.push(last.to_string());
+    }
+    out
+}
+
 /// Exactly `w` columns: truncated, then padded on the right.
 pub fn pad(s: &str, w: usize) -> String {
     let mut t = trunc(s, w);
@@ -296,6 +370,37 @@ mod tests {
         assert_eq!(pad("美妆家电", 3), "美~");
         assert_eq!(width(&pad("美妆家电", 4)), 4);
         assert_eq!(trunc("abc", 0), "");
+    }
+
+    #[test]
+    fn wrapping_cjk_and_latin() {
+        // A character wider than the line still makes progress.
+        assert_eq!(wrap("支付", 1), ["支", "付"]);
+        for w in 2..40 {
+            for s in [
+                "下单→支付转化率低于预期 (支付通道故障)",
+                "order→pay conversion below expectation (payment channel failure)",
+                "流量远高于预期而整体转化率下跌 (机器人流量、刷单、高负载下结算故障); 阈值为转化率跌幅",
+                "averyveryverylongwordthatdoesnotfit 短 x",
+            ] {
+                let lines = wrap(s, w);
+                for l in &lines {
+                    assert!(width(l) <= w, "{w}: {l:?} of {s:?}");
+                    assert!(!l.starts_with(' ') && !l.ends_with(' '), "{l:?}");
+                }
+                // Nothing lost but the spaces at the breaks.
+                let strip = |x: &str| x.chars().filter(|c| *c != ' ').collect::<String>();
+                assert_eq!(strip(&lines.concat()), strip(s), "{w}: {lines:?}");
+            }
+        }
+        assert_eq!(
+            wrap("order→pay conversion below expectation", 20),
+            ["order→pay conversion", "below expectation"]
+        );
+        // CJK breaks anywhere, but not before "、" or ")" nor after "(".
+        assert_eq!(wrap("库存低于安全、断货", 12), ["库存低于安", "全、断货"]);
+        assert_eq!(wrap("支付通道 (故障)", 10), ["支付通道", "(故障)"]);
+        assert_eq!(wrap("", 10), Vec::<String>::new());
     }
 
     #[test]

@@ -1,11 +1,13 @@
 //! The screen's own state (which view, focus, selection, filter, prompt,
-//! help) and what keys do to it. Keys arrive as `Key` (the binary maps the
-//! terminal's events onto it), so every interaction is testable without a
-//! terminal. What the screen cannot do itself (quit, ack, seek …) comes
-//! back as a `Command` for the driver.
+//! help) and what keys and the mouse do to it. Keys arrive as `Key` and
+//! mouse events as `Mouse` (the binary maps the terminal's events onto
+//! them); a click is looked up in the `HitMap` the last frame recorded. So
+//! every interaction is testable without a terminal. What the screen cannot
+//! do itself (quit, ack, seek …) comes back as a `Command` for the driver.
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
 
+use super::hit::{HitMap, Target};
 use super::model::{AlertRow, Filter, Model};
 use super::replay::Fault;
 use super::text::Lang;
@@ -155,6 +157,32 @@ pub enum Key {
     End,
 }
 
+/// What a mouse event does, independent of the terminal library.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MouseKind {
+    /// Left button pressed.
+    Click,
+    ScrollUp,
+    ScrollDown,
+}
+
+/// A mouse event at a cell of the screen (0-based column and row).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mouse {
+    pub kind: MouseKind,
+    pub column: u16,
+    pub row: u16,
+    /// Milliseconds on the driver's monotonic clock (double clicks).
+    pub at_ms: u64,
+}
+
+/// Two clicks on the same thing within this many milliseconds are a
+/// double click.
+pub const DOUBLE_CLICK_MS: u64 = 400;
+
+/// Lines a wheel notch scrolls a drill-down by.
+pub const WHEEL_LINES: usize = 3;
+
 /// What the driver must do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
@@ -217,6 +245,8 @@ pub struct Ui {
     pub status: Status,
     /// Terminal size, for the layout class.
     pub size: (u16, u16),
+    /// The last click's target and time, for double clicks.
+    last_click: Option<(Target, u64)>,
 }
 
 impl Ui {
@@ -235,6 +265,7 @@ impl Ui {
             message: None,
             status,
             size: (MIN_W, MIN_H),
+            last_click: None,
         }
     }
 
@@ -398,6 +429,113 @@ impl Ui {
             View::Panel(p) => self.on_panel_key(p, key, model),
             View::Alert(id) => self.on_alert_key(&id, key, model),
         }
+    }
+
+    /// Handle one mouse event against the frame it was made on. A click
+    /// focuses a panel, selects an alert row (a click on the row already
+    /// selected, or a double click, drills in) or presses a footer key
+    /// hint; a double click on a panel drills into it. The wheel moves the
+    /// alert selection over an alert list and scrolls drill-downs.
+    pub fn on_mouse(&mut self, ev: Mouse, hits: &HitMap, model: &Model) -> Option<Command> {
+        if self.prompt.is_some() {
+            return None;
+        }
+        if self.help {
+            // A click closes the help, as any key does.
+            if ev.kind == MouseKind::Click {
+                self.help = false;
+            }
+            return None;
+        }
+        // A frame of another view: its layout means nothing now.
+        if hits.view.as_ref() != Some(&self.view) {
+            return None;
+        }
+        let target = hits.at(ev.column, ev.row).cloned();
+        match ev.kind {
+            MouseKind::ScrollUp | MouseKind::ScrollDown => {
+                let down = ev.kind == MouseKind::ScrollDown;
+                self.on_wheel(down, target.as_ref(), hits, model)
+            }
+            MouseKind::Click => {
+                let double = match (&self.last_click, &target) {
+                    (Some((t, at)), Some(now)) => {
+                        t == now && ev.at_ms.saturating_sub(*at) <= DOUBLE_CLICK_MS
+                    }
+                    _ => false,
+                };
+                // A double click is two clicks, not three.
+                self.last_click = match double {
+                    true => None,
+                    false => target.clone().map(|t| (t, ev.at_ms)),
+                };
+                self.on_click(target?, double, model)
+            }
+        }
+    }
+
+    fn on_click(&mut self, target: Target, double: bool, model: &Model) -> Option<Command> {
+        match target {
+            Target::Key(k) => self.on_key(k, model),
+            Target::Panel(p) => {
+                if self.view == View::Main {
+                    self.message = None;
+                    self.focus = p;
+                    if double {
+                        self.go(View::Panel(p));
+                    }
+                }
+                None
+            }
+            Target::Alert(id) => {
+                if !Ui::alert_list(model).iter().any(|a| a.id == id) {
+                    // Gone from the list since the frame was drawn.
+                    return None;
+                }
+                self.message = None;
+                let shown = self.view != View::Main || self.focus == PanelId::Alerts;
+                let already = shown && self.selected_alert(model).is_some_and(|a| a.id == id);
+                match &self.view {
+                    View::Main => self.focus = PanelId::Alerts,
+                    View::Panel(PanelId::Alerts) => {}
+                    _ => return None,
+                }
+                self.selected = Some(id);
+                if already || double {
+                    return self.on_key(Key::Enter, model);
+                }
+                None
+            }
+        }
+    }
+
+    fn on_wheel(
+        &mut self,
+        down: bool,
+        target: Option<&Target>,
+        hits: &HitMap,
+        model: &Model,
+    ) -> Option<Command> {
+        let step = if down { 1 } else { -1 };
+        match &self.view {
+            View::Main => {
+                if matches!(
+                    target,
+                    Some(Target::Panel(PanelId::Alerts) | Target::Alert(_))
+                ) {
+                    self.message = None;
+                    self.focus = PanelId::Alerts;
+                    self.move_selection(model, step);
+                }
+            }
+            View::Panel(PanelId::Alerts) => self.move_selection(model, step),
+            View::Panel(_) | View::Alert(_) => {
+                let max = hits.scroll_max.unwrap_or(u16::MAX);
+                let s = self.scroll.min(max) as i64 + step * WHEEL_LINES as i64;
+                self.scroll = s.clamp(0, i64::from(max)) as u16;
+            }
+        }
+        None
     }
 
     fn ack(&mut self, row: Option<&AlertRow>) -> Option<Command> {

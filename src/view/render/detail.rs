@@ -14,13 +14,18 @@ use super::panels::{
     fmt_metric, scope_label, stage_pair, status_label, status_verdict, tier_label, value_vs,
 };
 use crate::alerts::model::{Tier, Transition};
+use crate::alerts::rules::{Note, RunsOut};
 use crate::alerts::settings::Direction;
+use crate::config::PhaseKind;
 use crate::figures::Counters;
 use crate::time::{format_clock, Millis};
+use crate::view::hit::{HitMap, Target};
 use crate::view::model::{
     AlertDetail, Breakdown, Model, SliceRow, SLA_FCR, SLA_RESPONSE_15S, SLA_SATISFACTION,
 };
-use crate::view::text::{change, count, dur, metric_label, money, num, pct, pct0, stage, Lang};
+use crate::view::text::{
+    change, count, dur, metric_label, money, num, pct, pct0, stage, wrap, Lang,
+};
 use crate::view::ui::{PanelId, Ui};
 
 /// `12:02:00`
@@ -104,20 +109,36 @@ fn direction_text(lang: Lang, d: Direction, metric: &str, th: [f64; 3]) -> Strin
 }
 
 /// The alert drill-down.
-pub fn alert(buf: &mut Buffer, area: Rect, m: &Model, d: &AlertDetail, ui: &Ui, th: &Theme) {
+pub fn alert(
+    buf: &mut Buffer,
+    area: Rect,
+    m: &Model,
+    d: &AlertDetail,
+    ui: &Ui,
+    th: &Theme,
+    hits: &mut HitMap,
+) {
     let lang = ui.lang;
     let a = &d.alert;
     let row = &d.row;
-    let title = format!(
-        "{}{} {} · {} · {} · {} {}",
+    let mut title = format!(
+        "{}{} {} · {} · {}",
         tier_mark(a.tier).trim_end(),
         tier_label(lang, a.tier),
         row.id,
         metric_label(lang, &row.metric),
         scope_label(lang, row),
-        lang.t("规则", "rule"),
-        a.rule
     );
+    // The rule's name when it fits (the rule section has it anyway).
+    let rule = format!(
+        " · {} {}",
+        lang.t("规则", "rule"),
+        d.rule.as_ref().map_or(a.rule, |r| r.describe(lang).title)
+    );
+    if crate::view::text::width(&title) + crate::view::text::width(&rule) + 4 <= area.width as usize
+    {
+        title.push_str(&rule);
+    }
     let b = frame(title, th).title_style(th.tier(a.tier));
     let inner = b.inner(area);
     b.render(area, buf);
@@ -195,13 +216,19 @@ pub fn alert(buf: &mut Buffer, area: Rect, m: &Model, d: &AlertDetail, ui: &Ui, 
         ),
     ]);
     let mut summary = vec![state, figures];
-    if !a.detail.note.is_empty() {
-        summary.push(Line::from(s(
-            format!("{} {}", lang.t("说明:", "note:"), a.detail.note),
-            th.dim(),
-        )));
-    }
     let wide = inner.width >= 110 && inner.height >= 16;
+    if let Some(n) = &a.detail.note {
+        // At most two lines: the chart and the timeline need the room.
+        let text = format!("{} {}", lang.t("说明:", "note:"), note_text(lang, n));
+        let w = if wide {
+            inner.width as usize * 55 / 100
+        } else {
+            inner.width as usize
+        };
+        for l in wrap(&text, w).into_iter().take(2) {
+            summary.push(Line::from(s(l, th.dim())));
+        }
+    }
     let (left, right) = if wide {
         let [l, r] = Split::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
             .areas(inner);
@@ -257,17 +284,20 @@ pub fn alert(buf: &mut Buffer, area: Rect, m: &Model, d: &AlertDetail, ui: &Ui, 
             ),
         ]));
     }
-    let sections = detail_sections(m, d, ui, th);
+    let sections_w = right.map_or(after.width, |r| r.width) as usize;
+    let sections = detail_sections(m, d, ui, th, sections_w);
     match right {
         Some(r) => {
             scrolled(buf, after, &timeline, 0);
             scrolled(buf, r, &sections, ui.scroll as usize);
+            hits.scrolls(sections.len(), r.height as usize);
         }
         None => {
             let mut all = timeline;
             all.push(Line::default());
             all.extend(sections);
             scrolled(buf, after, &all, ui.scroll as usize);
+            hits.scrolls(all.len(), after.height as usize);
         }
     }
 }
@@ -285,7 +315,152 @@ fn scrolled(buf: &mut Buffer, area: Rect, lines: &[Line<'_>], skip: usize) {
     }
 }
 
-fn detail_sections<'a>(m: &Model, d: &AlertDetail, ui: &Ui, th: &Theme) -> Vec<Line<'a>> {
+/// `text` wrapped to `w` columns after an `indent`-column margin, as lines
+/// of one style.
+fn wrapped<'a>(text: &str, indent: usize, w: usize, style: Style) -> Vec<Line<'a>> {
+    let margin = " ".repeat(indent);
+    wrap(text, w.saturating_sub(indent).max(8))
+        .into_iter()
+        .map(|l| Line::from(s(format!("{margin}{l}"), style)))
+        .collect()
+}
+
+/// A rule's `phases` setting in the screen's language.
+fn phases_text(lang: Lang, phases: &[String]) -> String {
+    phases
+        .iter()
+        .map(|p| match p.as_str() {
+            "*" => lang.t("全部", "all").to_string(),
+            "none" => lang.t("阶段外", "outside phases").to_string(),
+            name => crate::view::text::phase_name(lang, name, PhaseKind::from_name(name)),
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The figures behind a judgement, worded.
+pub fn note_text(lang: Lang, n: &Note) -> String {
+    let zh = lang.is_zh();
+    match n {
+        Note::BudgetPace {
+            window_min,
+            actual,
+            planned,
+            spent,
+            phase_plan,
+            runs_out,
+        } => {
+            let out = match (runs_out, zh) {
+                (RunsOut::InMinutes(m), true) => {
+                    format!("按此速度 {} 后耗尽", dur((m * 60_000.0) as Millis))
+                }
+                (RunsOut::InMinutes(m), false) => {
+                    format!("runs out in {} at this pace", dur((m * 60_000.0) as Millis))
+                }
+                (RunsOut::Exhausted, _) => {
+                    lang.t("本阶段预算已耗尽", "phase budget exhausted").into()
+                }
+                (RunsOut::NoSpend, _) => lang.t("无花费", "no spend").into(),
+            };
+            let (a, p, sp, pp) = (
+                money(lang, *actual),
+                money(lang, *planned),
+                money(lang, *spent),
+                money(lang, *phase_plan),
+            );
+            if zh {
+                format!(
+                    "近 {window_min} 分钟花费 {a}, 计划 {p}; 本阶段已花 {sp} / 预算 {pp}; {out}"
+                )
+            } else {
+                format!(
+                    "spend over {window_min} min {a} vs plan {p}; phase spent {sp} of {pp}; {out}"
+                )
+            }
+        }
+        Note::Roi { phase, gmv, spend } => {
+            let (g, sp) = (money(lang, *gmv), money(lang, *spend));
+            if zh {
+                format!("{phase}至今: GMV {g} ÷ 花费 {sp}")
+            } else {
+                format!("phase {phase} so far: GMV {g} ÷ spend {sp}")
+            }
+        }
+        Note::CsRate {
+            k,
+            n,
+            window_min,
+            upper,
+        } => {
+            let u = pct(Some(*upper));
+            if zh {
+                format!("近 {window_min} 分钟 {n:.0} 个中达标 {k:.0} 个; 置信上界 {u}")
+            } else {
+                format!("{k:.0} of {n:.0} in {window_min} min; upper bound {u}")
+            }
+        }
+        Note::TagSpike {
+            k,
+            n,
+            window_min,
+            surprise,
+        } => {
+            if zh {
+                format!(
+                    "近 {window_min} 分钟 {n:.0} 个会话中 {k} 个带此标签 (p ≈ 1e-{surprise:.1})"
+                )
+            } else {
+                format!("{k} of {n:.0} sessions in {window_min} min (p ≈ 1e-{surprise:.1})")
+            }
+        }
+        Note::Stock {
+            hot,
+            on_hand,
+            safety,
+        } => {
+            let sf = safety.map_or("-".into(), |x| x.to_string());
+            format!(
+                "{}{} {on_hand} / {} {sf}",
+                if *hot {
+                    lang.t("热销 SKU; ", "hot SKU; ")
+                } else {
+                    ""
+                },
+                lang.t("库存", "on hand"),
+                lang.t("安全库存", "safety"),
+            )
+        }
+        Note::FeedStall {
+            kind,
+            silent,
+            expected,
+        } => {
+            if zh {
+                let k = match *kind {
+                    "traffic" => "流量",
+                    "order" => "订单",
+                    "spend" => "花费",
+                    "cs" => "客服",
+                    "stock" => "库存",
+                    "metric" => "指标",
+                    other => other,
+                };
+                format!("{k}记录已 {silent} 分钟没有到达 (按平常速率约应有 {expected:.0} 条)")
+            } else {
+                format!("no {kind} records for {silent} min (about {expected:.0} expected)")
+            }
+        }
+        Note::Robust { z, points } => {
+            if zh {
+                format!("稳健 z {z:.1}, 对比最近 {points} 个点")
+            } else {
+                format!("robust z {z:.1} against the last {points} points")
+            }
+        }
+    }
+}
+
+fn detail_sections<'a>(m: &Model, d: &AlertDetail, ui: &Ui, th: &Theme, w: usize) -> Vec<Line<'a>> {
     let lang = ui.lang;
     let a = &d.alert;
     let det = &a.detail;
@@ -485,45 +660,78 @@ fn detail_sections<'a>(m: &Model, d: &AlertDetail, ui: &Ui, th: &Theme) -> Vec<L
         None => out.push(Line::from(s(format!("  {}", a.rule), th.dim()))),
         Some(r) => {
             let st = &r.settings;
+            let words = r.describe(lang);
             out.push(Line::from(vec![
                 s("  ", th.label()),
-                s(a.rule, th.value()),
-                s(format!("  {}", r.about), th.dim()),
+                s(words.title, th.value()),
+                s(format!(" ({})", a.rule), th.dim()),
             ]));
-            out.push(Line::from(vec![
-                s(
-                    format!(
-                        "  {} ",
-                        lang.t(
-                            "阈值 提醒/警告/紧急:",
-                            "thresholds notice/warning/emergency:"
-                        )
+            out.extend(wrapped(words.about, 2, w, th.label()));
+            out.extend(wrapped(
+                &format!(
+                    "{} {}",
+                    lang.t(
+                        "阈值 提醒/警告/紧急:",
+                        "thresholds notice/warning/emergency:"
                     ),
-                    th.label(),
+                    direction_text(lang, r.direction, &a.metric, st.thresholds)
                 ),
-                s(
-                    direction_text(lang, r.direction, &a.metric, st.thresholds),
-                    th.value(),
-                ),
-            ]));
-            out.push(Line::from(s(
+                2,
+                w,
+                th.value(),
+            ));
+            let mut knobs = vec![
                 format!(
-                    "  {} {} {} · {} {} · {} {} · {} {} · z {} · {} {}",
+                    "{} {} {}",
                     lang.t("窗口", "window"),
                     st.window_minutes,
-                    lang.t("分钟", "min"),
+                    lang.t("分钟", "min")
+                ),
+                format!(
+                    "{} {}{}",
                     lang.t("连续", "for"),
                     st.for_evaluations,
+                    lang.t(" 次", " evaluations")
+                ),
+                format!(
+                    "{} {}{}",
                     lang.t("恢复需", "clear after"),
                     st.clear_evaluations,
+                    lang.t(" 次", "")
+                ),
+            ];
+            if !words.volume.is_empty() {
+                knobs.push(format!(
+                    "{} {} ({})",
                     lang.t("最小量", "min volume"),
                     st.min_volume,
-                    st.z,
-                    lang.t("阶段", "phases"),
-                    st.phases.join(",")
-                ),
-                th.dim(),
-            )));
+                    words.volume
+                ));
+            }
+            if st.z > 0.0 {
+                knobs.push(format!("z {}", st.z));
+            }
+            knobs.push(format!(
+                "{} {}",
+                lang.t("阶段", "phases"),
+                phases_text(lang, &st.phases)
+            ));
+            // Whole knobs to a line.
+            let mut line = String::new();
+            let room = w.saturating_sub(2);
+            for k in knobs {
+                if !line.is_empty()
+                    && crate::view::text::width(&line) + 3 + crate::view::text::width(&k) > room
+                {
+                    out.extend(wrapped(&line, 2, w, th.dim()));
+                    line.clear();
+                }
+                if !line.is_empty() {
+                    line.push_str(" · ");
+                }
+                line.push_str(&k);
+            }
+            out.extend(wrapped(&line, 2, w, th.dim()));
         }
     }
     out.push(Line::default());
@@ -535,14 +743,24 @@ fn detail_sections<'a>(m: &Model, d: &AlertDetail, ui: &Ui, th: &Theme) -> Vec<L
             Lang::Zh => t.response_zh(),
             Lang::En => t.response_en(),
         };
-        out.push(Line::from(vec![
-            s(if mine { " >" } else { "  " }, th.key()),
-            s(
-                format!("{}{} ", tier_mark(t).trim_end(), tier_label(lang, t)),
-                if mine { th.tier(t) } else { th.dim() },
-            ),
-            s(text, if mine { th.value() } else { th.dim() }),
-        ]));
+        let label = format!("{}{} ", tier_mark(t).trim_end(), tier_label(lang, t));
+        let lw = 2 + crate::view::text::width(&label);
+        for (i, l) in wrap(text, w.saturating_sub(lw).max(8))
+            .into_iter()
+            .enumerate()
+        {
+            let lead = if i > 0 {
+                s(" ".repeat(lw), th.dim())
+            } else {
+                s(if mine { " >" } else { "  " }, th.key())
+            };
+            let mut spans = vec![lead];
+            if i == 0 {
+                spans.push(s(label.clone(), if mine { th.tier(t) } else { th.dim() }));
+            }
+            spans.push(s(l, if mine { th.value() } else { th.dim() }));
+            out.push(Line::from(spans));
+        }
     }
     let _ = m;
     out
@@ -692,6 +910,7 @@ fn slices<'a>(
     out
 }
 
+#[allow(clippy::too_many_arguments)]
 pub fn panel(
     buf: &mut Buffer,
     area: Rect,
@@ -700,6 +919,7 @@ pub fn panel(
     p: PanelId,
     ui: &Ui,
     th: &Theme,
+    hits: &mut HitMap,
 ) {
     let lang = ui.lang;
     let title = format!(
@@ -764,6 +984,7 @@ pub fn panel(
                 rows.push(row(&n, &r.phase, &r.recent));
             }
             grid(buf, inner, &header, &rows, skip, hs);
+            hits.scrolls(rows.len(), inner.height.saturating_sub(1) as usize);
         }
         PanelId::Funnel => {
             let mut header = vec![Cell::l(lang.t("范围", "slice"), hs)];
@@ -797,6 +1018,7 @@ pub fn panel(
                 rows.push(row(&n, &r.phase, &r.recent));
             }
             grid(buf, inner, &header, &rows, skip, hs);
+            hits.scrolls(rows.len(), inner.height.saturating_sub(1) as usize);
         }
         PanelId::Budget => {
             let bv = &m.budget;
@@ -881,6 +1103,7 @@ pub fn panel(
                 }
             }
             let left = grid(buf, bottom, &header, &rows, skip, hs);
+            hits.scrolls(rows.len(), bottom.height.saturating_sub(1) as usize);
             let shown = rows.len().saturating_sub(skip + left) as u16 + 1;
             if without > 0 {
                 put(
@@ -942,6 +1165,7 @@ pub fn panel(
             }
             let only_site = rows.len() == 1;
             grid(buf, inner, &header, &rows, skip, hs);
+            hits.scrolls(rows.len(), inner.height.saturating_sub(1) as usize);
             if only_site {
                 put(
                     buf,
@@ -994,6 +1218,7 @@ pub fn panel(
                 })
                 .collect();
             grid(buf, inner, &header, &rows, skip, hs);
+            hits.scrolls(rows.len(), inner.height.saturating_sub(1) as usize);
         }
         PanelId::Alerts => {
             let list = Ui::alert_list(m);
@@ -1061,7 +1286,85 @@ pub fn panel(
                 );
             } else {
                 grid(buf, inner, &header, &rows, skip, hs);
+                for k in 0..body.min(rows.len().saturating_sub(skip)) {
+                    if let Some(r) = super::draw::row(inner, k as u16 + 1) {
+                        hits.push(r, Target::Alert(list[skip + k].id.clone()));
+                    }
+                }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notes_are_worded_in_the_screen_language() {
+        let notes = [
+            Note::BudgetPace {
+                window_min: 30,
+                actual: 565.0,
+                planned: 387.0,
+                spent: 54_200.0,
+                phase_plan: 247_100.0,
+                runs_out: RunsOut::InMinutes(95.0),
+            },
+            Note::BudgetPace {
+                window_min: 30,
+                actual: 1.0,
+                planned: 1.0,
+                spent: 2.0,
+                phase_plan: 1.0,
+                runs_out: RunsOut::Exhausted,
+            },
+            Note::Roi {
+                phase: "爆发".into(),
+                gmv: 1e6,
+                spend: 3e5,
+            },
+            Note::CsRate {
+                k: 80.0,
+                n: 100.0,
+                window_min: 10,
+                upper: 0.87,
+            },
+            Note::TagSpike {
+                k: 9,
+                n: 120.0,
+                window_min: 10,
+                surprise: 4.2,
+            },
+            Note::Stock {
+                hot: true,
+                on_hand: 3,
+                safety: Some(40),
+            },
+            Note::FeedStall {
+                kind: "cs",
+                silent: 12,
+                expected: 80.0,
+            },
+            Note::Robust {
+                z: 7.5,
+                points: 168,
+            },
+        ];
+        let cjk = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+        for n in &notes {
+            let zh = note_text(Lang::Zh, n);
+            let en = note_text(Lang::En, n);
+            assert!(cjk(&zh), "{zh}");
+            // No English words in the Chinese (GMV, SKU and z are the room's own).
+            let words: Vec<&str> = zh
+                .split(|c: char| !c.is_ascii_alphabetic())
+                .filter(|w| w.len() > 1 && !["GMV", "SKU", "e"].contains(w))
+                .collect();
+            assert!(words.is_empty(), "{zh}: {words:?}");
+            assert!(!cjk(&en) || en.contains("爆发"), "{en}");
+        }
+        assert!(note_text(Lang::Zh, &notes[0]).contains("1h35m 后耗尽"));
+        assert!(note_text(Lang::En, &notes[0]).contains("runs out in 1h35m"));
     }
 }

@@ -12,6 +12,7 @@ use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Sparkline, Widget};
 use super::draw::{bar, cut, gauge, put, rpadded, s, tier_mark, Theme, Verdict};
 use crate::alerts::model::Tier;
 use crate::time::{format_clock, Millis};
+use crate::view::hit::{HitMap, Target};
 use crate::view::model::{
     AlertRow, Model, StockStatus, CS_RECENT_MIN, RECENT_MIN, SLA_FCR, SLA_RESPONSE_15S,
     SLA_SATISFACTION, STAGE_BAD,
@@ -966,7 +967,15 @@ fn alert_lines2(
     [Line::from(l1), Line::from(l2)]
 }
 
-pub fn alerts(buf: &mut Buffer, a: Rect, m: &Model, ui: &Ui, th: &Theme, focused: bool) {
+pub fn alerts(
+    buf: &mut Buffer,
+    a: Rect,
+    m: &Model,
+    ui: &Ui,
+    th: &Theme,
+    focused: bool,
+    hits: &mut HitMap,
+) {
     let lang = ui.lang;
     let w = a.width as usize;
     let h = a.height as usize;
@@ -1016,7 +1025,10 @@ pub fn alerts(buf: &mut Buffer, a: Rect, m: &Model, ui: &Ui, th: &Theme, focused
     }
     let last_sel = rows.iter().rposition(|r| r.1 == Some(sel)).unwrap_or(0);
     let skip = if last_sel >= h { last_sel + 1 - h } else { 0 };
-    for (y, (l, _)) in rows.iter().skip(skip).take(h).enumerate() {
+    for (y, (l, i)) in rows.iter().skip(skip).take(h).enumerate() {
         put(buf, a, y as u16, l);
+        if let (Some(i), Some(r)) = (i, super::draw::row(a, y as u16)) {
+            hits.push(r, Target::Alert(list[*i].id.clone()));
+        }
     }
 }
