@@ -91,6 +91,25 @@ impl Interner {
         self.index.is_empty()
     }
 
+    /// Bring this copy up to `newer`, a copy of it that has only added
+    /// names since (ids are positions, so they stay the same).
+    fn catch_up(&mut self, newer: &Interner) {
+        debug_assert!(
+            self.names.len() <= newer.names.len(),
+            "only the newer copy adds"
+        );
+        for name in &newer.names[self.names.len()..] {
+            self.index.insert(name.clone(), self.names.len() as DimId);
+            self.names.push(name.clone());
+        }
+        self.folded = newer.folded;
+    }
+
+    /// Changes whenever a name is added or a value folded.
+    fn generation(&self) -> u64 {
+        self.names.len() as u64 + self.folded
+    }
+
     /// Ids in name order, for deterministic output.
     pub fn ids_by_name(&self) -> Vec<DimId> {
         let mut ids: Vec<DimId> = (1..self.names.len() as DimId).collect();
@@ -111,6 +130,34 @@ pub struct Dims {
 }
 
 impl Dims {
+    /// Bring this (shared) copy up to `newer`, a private copy of it that
+    /// has only added names since: the reader interns into its own copy and
+    /// publishes only when something changed, so it never holds the shared
+    /// lock while it parses.
+    pub fn catch_up(&mut self, newer: &Dims) {
+        self.channel.catch_up(&newer.channel);
+        self.category.catch_up(&newer.category);
+        self.sku.catch_up(&newer.sku);
+        self.item.catch_up(&newer.item);
+        self.metric.catch_up(&newer.metric);
+        self.tag.catch_up(&newer.tag);
+    }
+
+    /// Changes whenever any interner adds a name or folds a value.
+    pub fn generation(&self) -> u64 {
+        [
+            &self.channel,
+            &self.category,
+            &self.sku,
+            &self.item,
+            &self.metric,
+            &self.tag,
+        ]
+        .iter()
+        .map(|i| i.generation())
+        .sum()
+    }
+
     pub fn new(cfg: &crate::config::IngestConfig) -> Dims {
         let tag_cap = cfg.max_tags.min(MAX_TAG_ID - 1);
         let tag =

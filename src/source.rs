@@ -89,6 +89,10 @@ pub struct DirSource {
     root: PathBuf,
     cfg: Arc<Config>,
     dims: Arc<RwLock<Dims>>,
+    /// The reader's own copy of `dims` (interned into while parsing) and
+    /// its generation when last published to the shared one.
+    local_dims: Dims,
+    published: u64,
     streams: Vec<Stream>,
     known: BTreeMap<PathBuf, usize>,
     stats: Arc<RwLock<SourceStats>>,
@@ -104,10 +108,13 @@ pub enum Progress {
 
 impl DirSource {
     pub fn new(root: &Path, cfg: Arc<Config>, dims: Arc<RwLock<Dims>>) -> DirSource {
+        let local_dims = dims.read().expect("dims lock").clone();
         DirSource {
             root: root.to_path_buf(),
             lateness: cfg.lateness_ms(),
             cfg,
+            published: local_dims.generation(),
+            local_dims,
             dims,
             streams: Vec::new(),
             known: BTreeMap::new(),
@@ -198,10 +205,13 @@ impl DirSource {
     /// Read one chunk of file `i` into its pending records.
     fn read_chunk(&mut self, i: usize, out: &mut Vec<Input>) {
         let lateness = self.lateness;
-        let mut stats = self.stats.write().expect("stats lock");
-        let mut dims = self.dims.write().expect("dims lock");
+        // Parse without holding the shared locks (the screen and the alert
+        // engine read them): count into a copy of this file's stats and
+        // intern into the reader's own dims, then publish both.
+        let mut file_stats = self.stats.read().expect("stats lock").files[i].clone();
+        let fstats = &mut file_stats;
+        let dims = &mut self.local_dims;
         let stream = &mut self.streams[i];
-        let fstats = &mut stats.files[i];
         let Stream {
             tail,
             parser,
@@ -220,7 +230,7 @@ impl DirSource {
         let result = tail.poll(|line| match line {
             Line::Complete { number, text } => {
                 fstats.lines += 1;
-                match parser.parse(text, &mut dims) {
+                match parser.parse(text, dims) {
                     Parsed::Record(mut rec) => {
                         rec.file = file_id;
                         if *frontier != Millis::MIN && rec.ts < frontier.saturating_sub(lateness) {
@@ -266,6 +276,16 @@ impl DirSource {
             }
         }
         fstats.held_bytes = tail.held_bytes();
+        // Names first: the records that use them are released after this.
+        let generation = self.local_dims.generation();
+        if generation != self.published {
+            self.dims
+                .write()
+                .expect("dims lock")
+                .catch_up(&self.local_dims);
+            self.published = generation;
+        }
+        self.stats.write().expect("stats lock").files[i] = file_stats;
     }
 
     /// Event time up to which no file can still deliver an on-time record.

@@ -146,7 +146,10 @@ impl Engine {
     fn evaluate(&mut self, state: &State, t: Millis, out: &mut Vec<AlertEvent>) {
         self.evaluations += 1;
         let phase = self.cfg.phase_at(t - 1);
-        let dims = state.dims.read().expect("dims lock").clone();
+        // Held for the evaluation (the reader takes the write lock only to
+        // publish new names): no copy of every name each minute.
+        let dims_guard = state.dims.read().expect("dims lock");
+        let dims: &crate::dims::Dims = &dims_guard;
         let trailing = i64::from(self.cfg.alerts.trailing_minutes.max(5)) * MINUTE;
         let roi_target = self.cfg.targets.roi.unwrap_or(5.0);
         let defs = self.defs.clone();
@@ -197,7 +200,7 @@ impl Engine {
                 bwindows: bwindows.as_ref(),
                 bmap: &bmap,
                 state,
-                dims: &dims,
+                dims,
                 baseline: self.baseline.as_deref(),
                 t,
                 trailing,
