@@ -75,11 +75,10 @@ impl SourceStats {
 struct Stream {
     tail: FileTail,
     parser: LineParser,
-    /// Parsed records not yet released, in file order. A deque: releases
-    /// take from the front while reads add at the back.
+    /// Parsed records not yet released, in event-time order (file order
+    /// among equal times). A deque: releases take from the front while
+    /// reads add at the back.
     pending: VecDeque<Record>,
-    /// Whether `pending` is in event-time order (it almost always is).
-    pending_sorted: bool,
     /// Newest event time read from this file.
     frontier: Millis,
 }
@@ -161,7 +160,6 @@ impl DirSource {
                 tail: FileTail::new(&path, self.cfg.ingest.max_line_bytes),
                 parser: LineParser::for_path(&path, self.cfg.tz),
                 pending: VecDeque::new(),
-                pending_sorted: true,
                 frontier: Millis::MIN,
             });
         }
@@ -216,7 +214,6 @@ impl DirSource {
             tail,
             parser,
             pending,
-            pending_sorted,
             frontier,
         } = stream;
         let file_id = i as u16;
@@ -239,10 +236,15 @@ impl DirSource {
                         }
                         *frontier = (*frontier).max(rec.ts);
                         fstats.records += 1;
+                        // Lines a little out of order (a payment logged
+                        // before its order's line) go in place: after every
+                        // record of the same time or earlier.
                         if pending.back().is_some_and(|b| b.ts > rec.ts) {
-                            *pending_sorted = false;
+                            let at = pending.partition_point(|r| r.ts <= rec.ts);
+                            pending.insert(at, rec);
+                        } else {
+                            pending.push_back(rec);
                         }
-                        pending.push_back(rec);
                     }
                     Parsed::Bad(reason) => bad(fstats, number, reason),
                     Parsed::Nothing => {}
@@ -306,11 +308,6 @@ impl DirSource {
         for (i, s) in self.streams.iter_mut().enumerate() {
             if s.pending.is_empty() {
                 continue;
-            }
-            if !s.pending_sorted {
-                // Stable: file order breaks ties.
-                s.pending.make_contiguous().sort_by_key(|r| r.ts);
-                s.pending_sorted = true;
             }
             let cut = s.pending.partition_point(|r| r.ts <= until);
             if cut > 0 {
