@@ -467,7 +467,7 @@ impl LineParser {
 
     fn cell(&self, i: usize) -> Option<&str> {
         let &(a, b) = self.fields.get(i)?;
-        let v = std::str::from_utf8(&self.field_buf[a..b]).ok()?.trim();
+        let v = trim_ws(std::str::from_utf8(&self.field_buf[a..b]).ok()?);
         (!v.is_empty()).then_some(v)
     }
 
@@ -579,7 +579,7 @@ impl LineParser {
         let kind = Kind::parse(kind_text).ok_or_else(|| format!("unknown kind {kind_text:?}"))?;
         let required = |v: &'r Option<Str>, name: &str| -> Result<&'r str, String> {
             match s(v) {
-                Some(x) if !x.trim().is_empty() => Ok(x),
+                Some(x) if !trim_ws(x).is_empty() => Ok(x),
                 _ => Err(format!("{} record without `{name}`", kind.key())),
             }
         };
@@ -629,7 +629,7 @@ impl LineParser {
             Kind::Spend => {
                 let item = required(&raw.item, "item")?;
                 Body::Spend {
-                    item: dims.item.intern(item.trim()),
+                    item: dims.item.intern(trim_ws(item)),
                     amount: amount(raw.amount)?,
                 }
             }
@@ -651,7 +651,7 @@ impl LineParser {
                 };
                 let mut tags: TagSet = 0;
                 for t in raw.tags.iter().flatten() {
-                    let id = dims.tag.intern(t.0.trim());
+                    let id = dims.tag.intern(trim_ws(&t.0));
                     if id != 0 {
                         tags |= 1u64 << id;
                     }
@@ -677,7 +677,7 @@ impl LineParser {
                     }
                 }
                 Body::Stock {
-                    sku: dims.sku.intern(sku.trim()),
+                    sku: dims.sku.intern(trim_ws(sku)),
                     on_hand,
                     safety: raw.safety,
                     hot: raw.hot,
@@ -690,7 +690,7 @@ impl LineParser {
                     return Err(format!("value {value}: expected a finite number"));
                 }
                 Body::Metric {
-                    name: dims.metric.intern(name.trim()),
+                    name: dims.metric.intern(trim_ws(name)),
                     value,
                 }
             }
@@ -706,9 +706,9 @@ impl LineParser {
             })
         };
         let channel: DimId =
-            dim(&raw.channel, "channel").map_or(0, |c| dims.channel.intern(c.trim()));
+            dim(&raw.channel, "channel").map_or(0, |c| dims.channel.intern(trim_ws(c)));
         let category: DimId =
-            dim(&raw.category, "category").map_or(0, |c| dims.category.intern(c.trim()));
+            dim(&raw.category, "category").map_or(0, |c| dims.category.intern(trim_ws(c)));
         Ok(Record {
             ts,
             file: 0,
@@ -717,6 +717,17 @@ impl LineParser {
             category,
             body,
         })
+    }
+}
+
+/// `str::trim`, without its pattern search for the usual value that has
+/// nothing to trim (checks the first and last character only).
+fn trim_ws(v: &str) -> &str {
+    let edge = |c: Option<char>| c.is_some_and(char::is_whitespace);
+    if edge(v.chars().next()) || edge(v.chars().next_back()) {
+        v.trim()
+    } else {
+        v
     }
 }
 
@@ -781,6 +792,24 @@ mod tests {
             }
         }
         (recs, bad, dims)
+    }
+
+    #[test]
+    fn trim_ws_is_str_trim() {
+        for v in [
+            "",
+            " ",
+            "a",
+            " a",
+            "a ",
+            "\t搜索\u{3000}",
+            "\u{3000}",
+            "美妆",
+            " 美 妆 ",
+            "x\u{a0}",
+        ] {
+            assert_eq!(trim_ws(v), v.trim(), "{v:?}");
+        }
     }
 
     #[test]
