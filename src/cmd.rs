@@ -111,11 +111,11 @@ pub fn replay(args: RunArgs) -> Result<()> {
         Some(p) => {
             write_atomic(p, &json).with_context(|| format!("cannot write {}", p.display()))?
         }
-        None => print!("{json}"),
+        None => put!("{json}"),
     }
     let secs = started.elapsed().as_secs_f64();
     let c = session.engine.counts;
-    eprintln!(
+    say!(
         "replayed {} records ({} skipped, {} duplicates, {} late) from {} files in {:.2}s ({:.0} records/s); alerts: 提醒 {} 警告 {} 紧急 {}",
         state.records,
         stats.skipped(),
@@ -149,9 +149,9 @@ fn report_bad_input(stats: &warroom::source::SourceStats) {
             .as_ref()
             .map(|e| format!(", error: {e}"))
             .unwrap_or_default();
-        eprintln!("  {}: {} skipped{held}{err}", f.path, f.skipped);
+        say!("  {}: {} skipped{held}{err}", f.path, f.skipped);
         for b in &f.first_bad {
-            eprintln!("    line {}: {}", b.line, b.reason);
+            say!("    line {}: {}", b.line, b.reason);
         }
     }
 }
@@ -213,7 +213,7 @@ pub fn watch(args: WatchArgs) -> Result<()> {
         tx.send(b).is_ok()
     });
     if let ingest::Wakeup::Poll(why) = &reader.wakeup {
-        eprintln!(
+        say!(
             "warroom: file notifications unavailable ({why}); polling every {} ms",
             cfg.ingest.poll_ms
         );
@@ -246,7 +246,7 @@ pub fn watch(args: WatchArgs) -> Result<()> {
         if !events.is_empty() {
             log.write(&events).context("cannot write the alert log")?;
             for e in &events {
-                println!(
+                out!(
                     "ALERT {} {} {} {}",
                     e.alert_id,
                     serde_json::to_string(&e.transition).unwrap_or_default(),
@@ -260,7 +260,7 @@ pub fn watch(args: WatchArgs) -> Result<()> {
         // Print when a figure changed (the clock alone is not news).
         let figures = line.split_once(']').map_or("", |x| x.1);
         if figures != last_print.split_once(']').map_or("", |x| x.1) {
-            println!("{line}");
+            out!("{line}");
             last_print = line;
         }
         if last_summary.elapsed() >= summary_every {
@@ -341,7 +341,7 @@ pub fn snapshot(a: SnapshotArgs) -> Result<()> {
         ui.filter = warroom::view::model::Filter::parse(f);
     }
     ui.open(view);
-    print!("{}", warroom::view::screen_text(&session, &ui, w, h));
+    put!("{}", warroom::view::screen_text(&session, &ui, w, h));
     Ok(())
 }
 
@@ -391,7 +391,7 @@ pub fn simulate(a: SimulateArgs) -> Result<()> {
         bad_lines: a.bad_lines,
         compact: a.compact,
     })?;
-    eprintln!(
+    say!(
         "wrote {} records ({:.1} MB, {} incidents) in {:.1}s\n  recording: {}\n  config:    {}\n  truth:     {}",
         report.records,
         report.bytes as f64 / 1e6,
@@ -406,10 +406,10 @@ pub fn simulate(a: SimulateArgs) -> Result<()> {
 
 pub fn check_config(file: &Path) -> Result<()> {
     let cfg = Config::load(file)?;
-    print!("{}", cfg.to_toml());
+    put!("{}", cfg.to_toml());
     if let Some(b) = &cfg.baseline {
         if !b.path.is_dir() {
-            eprintln!(
+            say!(
                 "warning: baseline directory {} does not exist",
                 b.path.display()
             );
@@ -435,25 +435,29 @@ pub fn eval(a: EvalArgs) -> Result<()> {
             .context("the config has no 爆发 phase to count false alarms in")?;
         let report = score(&truth, &events, cfg.tz, burst);
         if a.json {
-            println!("{}", serde_json::to_string_pretty(&report)?);
+            out!("{}", serde_json::to_string_pretty(&report)?);
         } else {
-            print!("{}", report.table());
+            put!("{}", report.table());
         }
     }
     if let Some(windows) = &a.nab_windows {
         let report = nab_score(&a.dir, windows, &events, cfg.tz)?;
         if a.json {
-            println!("{}", serde_json::to_string_pretty(&report)?);
+            out!("{}", serde_json::to_string_pretty(&report)?);
         } else {
-            println!("| series | windows | detected | false positives | raw score |");
-            println!("|---|---|---|---|---|");
+            out!("| series | windows | detected | false positives | raw score |");
+            out!("|---|---|---|---|---|");
             for s in &report.series {
-                println!(
+                out!(
                     "| {} | {} | {} | {} | {:.3} |",
-                    s.series, s.windows, s.detected_windows, s.false_positives, s.raw
+                    s.series,
+                    s.windows,
+                    s.detected_windows,
+                    s.false_positives,
+                    s.raw
                 );
             }
-            println!("\nNAB standard profile: raw {:.3}, null {:.1}, perfect {:.1} → normalized score {:.1}", report.raw, report.null, report.perfect, report.normalized);
+            out!("\nNAB standard profile: raw {:.3}, null {:.1}, perfect {:.1} → normalized score {:.1}", report.raw, report.null, report.perfect, report.normalized);
         }
     }
     Ok(())
@@ -461,7 +465,7 @@ pub fn eval(a: EvalArgs) -> Result<()> {
 
 pub fn convert_taobao(input: &Path, output: &Path) -> Result<()> {
     let r = warroom::convert::taobao_user_behavior(input, output)?;
-    eprintln!(
+    say!(
         "{} rows ({} skipped) → {} traffic records; visit {} view {} cart {} order {} pay {}",
         r.rows,
         r.skipped,

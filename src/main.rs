@@ -1,6 +1,31 @@
 //! `warroom`: the command line. Each subcommand is a thin shell over the
 //! core library.
 
+/// `eprintln!` that never panics: stderr may be a terminal that hung up
+/// (the screen's terminal closed under it) or a closed pipe.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// `println!` that never panics: `warroom eval … | head` closes stdout early.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// `print!` that never panics (see `out!`).
+macro_rules! put {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 mod cmd;
 mod tui;
 
@@ -216,7 +241,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("warroom: {e:#}");
+            say!("warroom: {e:#}");
             ExitCode::from(2)
         }
     }

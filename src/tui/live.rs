@@ -385,7 +385,7 @@ impl Driver for DemoDriver {
         if !self.keep {
             let _ = std::fs::remove_dir_all(&self.out);
         } else {
-            eprintln!("demo recording kept in {}", self.out.display());
+            say!("demo recording kept in {}", self.out.display());
         }
         r
     }

@@ -99,9 +99,17 @@ pub fn run(driver: &mut dyn Driver, mut ui: Ui) -> Result<()> {
     let result = match read_input(tx, stop.clone()) {
         Ok(input) => {
             let result = event_loop(&mut t, driver, &mut ui, &quit, &rx);
-            // No reads from the terminal once it is restored.
+            // No reads from the terminal once it is restored. A reader stuck
+            // on a terminal that hung up (crossterm spins there, issue
+            // crossterm#793) is left behind: the process is ending.
             stop.store(true, Ordering::SeqCst);
-            let _ = input.join();
+            let deadline = Instant::now() + 3 * INPUT_POLL;
+            while !input.is_finished() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            if input.is_finished() {
+                let _ = input.join();
+            }
             result
         }
         Err(e) => Err(e.into()),
@@ -165,7 +173,9 @@ fn event_loop(
     // Where the last frame put its panels, rows and key hints.
     let mut hits = HitMap::default();
     loop {
-        if quit.load(Ordering::SeqCst) {
+        // A signal, or the terminal gone (a hangup nobody signalled: the
+        // terminal's reads then neither block nor fail).
+        if quit.load(Ordering::SeqCst) || term::hung_up() {
             return Ok(());
         }
         if driver.pump(PUMP_BUDGET)? {

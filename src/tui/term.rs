@@ -21,7 +21,10 @@ pub type Tty = Terminal<CrosstermBackend<Stdout>>;
 
 /// Owns the terminal while the screen runs; dropping it restores the terminal.
 pub struct Term {
-    pub tty: Tty,
+    /// Dropped by hand: a terminal that hung up is not "restored" (ratatui
+    /// would try to show its cursor and print the failure to the same dead
+    /// terminal, which panics).
+    pub tty: std::mem::ManuallyDrop<Tty>,
 }
 
 /// Put the terminal back: leave raw mode and the alternate screen, show the
@@ -57,11 +60,13 @@ impl Term {
                 "the screen needs a terminal: use --headless, or `warroom snapshot` for a text frame"
             );
         }
+        #[cfg(unix)]
+        tty_fds();
         install_panic_hook();
         enable_raw_mode()?;
         let term = Term {
             // From here on, Drop restores even if a step below fails.
-            tty: Terminal::new(CrosstermBackend::new(io::stdout()))?,
+            tty: std::mem::ManuallyDrop::new(Terminal::new(CrosstermBackend::new(io::stdout()))?),
         };
         execute!(io::stdout(), EnterAlternateScreen, Hide, EnableMouseCapture)?;
         Ok(term)
@@ -70,8 +75,51 @@ impl Term {
 
 impl Drop for Term {
     fn drop(&mut self) {
+        if hung_up() {
+            return;
+        }
         restore();
+        // SAFETY: dropped once, here, and never used after.
+        unsafe { std::mem::ManuallyDrop::drop(&mut self.tty) };
     }
+}
+
+/// Which of stdin and stdout were terminals when the screen opened (a
+/// terminal that hung up no longer answers `isatty`).
+#[cfg(unix)]
+static TTY_FDS: std::sync::OnceLock<Vec<libc::c_int>> = std::sync::OnceLock::new();
+
+#[cfg(unix)]
+fn tty_fds() -> &'static [libc::c_int] {
+    TTY_FDS.get_or_init(|| {
+        [libc::STDIN_FILENO, libc::STDOUT_FILENO]
+            .into_iter()
+            // SAFETY: isatty only reads the descriptor number.
+            .filter(|&fd| unsafe { libc::isatty(fd) } == 1)
+            .collect()
+    })
+}
+
+/// Whether the terminal hung up (its pseudo-terminal closed: an SSH link
+/// dropped, a tmux pane killed). Polls without waiting.
+#[cfg(unix)]
+pub fn hung_up() -> bool {
+    tty_fds().iter().any(|&fd| {
+        let mut p = libc::pollfd {
+            fd,
+            events: libc::POLLIN | libc::POLLOUT,
+            revents: 0,
+        };
+        // SAFETY: one valid, initialised pollfd for the duration of the
+        // call; a zero timeout never blocks.
+        let n = unsafe { libc::poll(&mut p, 1, 0) };
+        n == 1 && p.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0
+    })
+}
+
+#[cfg(not(unix))]
+pub fn hung_up() -> bool {
+    false
 }
 
 /// A flag set by SIGINT, SIGTERM or SIGHUP (raw mode turns Ctrl-C into a
