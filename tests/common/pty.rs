@@ -157,6 +157,11 @@ impl PtyApp {
         self.shared.term.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The program's process id (for reading its CPU time from /proc).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.process_id()
+    }
+
     /// Type `bytes` (keys as a terminal sends them: `\r` Enter, `\x1b` Esc …).
     pub fn send(&self, bytes: &[u8]) {
         let mut w = self.writer.lock().unwrap_or_else(|e| e.into_inner());
