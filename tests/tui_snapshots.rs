@@ -197,6 +197,28 @@ fn the_payment_alert_drill_down_shows_what_broke() {
     }
 }
 
+/// An alert of the day before shows its times with their date: "12:06"
+/// alone, on a screen whose clock reads 12:08 the next day, would read as
+/// a time still to come.
+#[test]
+fn times_of_another_day_carry_their_date() {
+    let f = fixture();
+    let first = f
+        .incident
+        .engine
+        .alerts()
+        .first()
+        .expect("the sample's 预热 raised alerts")
+        .clone();
+    let opened = warroom::time::format_clock(first.opened_at, cfg().tz);
+    assert!(
+        !opened.starts_with("11-11"),
+        "{opened}: not of the day before"
+    );
+    let text = screen_text(&f.incident, &ui(Lang::En, View::Alert(first.id)), 200, 50);
+    assert!(text.contains(&opened), "missing {opened:?} in\n{text}");
+}
+
 #[test]
 fn too_small_and_every_size_renders() {
     let f = fixture();

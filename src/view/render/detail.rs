@@ -28,10 +28,16 @@ use crate::view::text::{
 };
 use crate::view::ui::{PanelId, Ui};
 
-/// `12:02:00`
+/// `12:02:00`, or `11-10 12:02:00` when `t` is not on the screen clock's
+/// day (a transition from yesterday must not read as a time to come).
 fn hm(t: Millis, m: &Model) -> String {
     let c = format_clock(t, m.tz);
-    c.get(6..).unwrap_or(&c).to_string()
+    let today = m.now.map(|now| format_clock(now, m.tz));
+    if today.as_ref().and_then(|d| d.get(..5)) == c.get(..5) {
+        c.get(6..).unwrap_or(&c).to_string()
+    } else {
+        c
+    }
 }
 
 /// `12:02`
