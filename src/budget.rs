@@ -301,9 +301,8 @@ impl<S: SpendSums, B: SpendSums> Inputs<'_, S, B> {
                 drop(bd);
                 id.map(|id| (b, sums, Some(id)))
             });
-        let base_phase = base.map(|(b, sums, bitem)| {
-            Self::yuan(sums, bitem, ph.start - b.shift, ph.end - b.shift)
-        });
+        let base_phase = base
+            .map(|(b, sums, bitem)| Self::yuan(sums, bitem, ph.start - b.shift, ph.end - b.shift));
 
         // Spend so far: to `t` (what the rule judges), then to `to`.
         let spent_t = match item {
@@ -342,22 +341,20 @@ impl<S: SpendSums, B: SpendSums> Inputs<'_, S, B> {
             let bw = ours.width();
             let win_w = (8 * gap).clamp(self.window, 8 * 60 * MINUTE) / bw * bw;
             let actual = Self::yuan(ours, item, t - win_w, t);
-            let pace = plan
-                .filter(|p| *p > 0.0)
-                .and_then(|phase_plan| {
-                    self.window_pace(
-                        phase_plan,
-                        item,
-                        base,
-                        base_phase,
-                        ph,
-                        (name, is_total),
-                        t,
-                        win_w,
-                        spent_at_t,
-                        actual,
-                    )
-                });
+            let pace = plan.filter(|p| *p > 0.0).and_then(|phase_plan| {
+                self.window_pace(
+                    phase_plan,
+                    item,
+                    base,
+                    base_phase,
+                    ph,
+                    (name, is_total),
+                    t,
+                    win_w,
+                    spent_at_t,
+                    actual,
+                )
+            });
             Burn {
                 window: win_w,
                 spend: actual,
@@ -471,5 +468,247 @@ impl<S: SpendSums, B: SpendSums> Inputs<'_, S, B> {
             long,
             pace,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, RwLock};
+
+    use super::*;
+    use crate::record::{money_from_yuan, Body, Record};
+    use crate::state::State;
+
+    const CFG: &str = r#"
+[campaign]
+name = "t"
+timezone = "+08:00"
+
+[[phase]]
+name = "爆发"
+start = "2026-11-11T00:00:00+08:00"
+end = "2026-11-11T10:00:00+08:00"
+
+[budget]
+total = 1000
+
+[budget.phases]
+"爆发" = 1.0
+
+[budget.items]
+"A" = 600
+"B" = 300
+"C" = 10
+"Idle" = 100
+"#;
+
+    const WEEK: Millis = 7 * 24 * 60 * MINUTE;
+
+    fn cfg() -> Arc<Config> {
+        Arc::new(Config::parse(CFG, "t.toml", None).unwrap())
+    }
+
+    fn start(cfg: &Config) -> Millis {
+        cfg.phases[0].start
+    }
+
+    fn state(cfg: &Arc<Config>, spend: &[(&str, Millis, f64)]) -> State {
+        let dims = Arc::new(RwLock::new(Dims::new(&cfg.ingest)));
+        let mut st = State::new(cfg.clone(), dims.clone());
+        for (name, ts, yuan) in spend {
+            let item = dims.write().unwrap().item.intern(name);
+            st.apply(&Record {
+                ts: *ts,
+                file: 0,
+                late: false,
+                channel: 0,
+                category: 0,
+                body: Body::Spend {
+                    item,
+                    amount: money_from_yuan(*yuan),
+                },
+            });
+            st.advance(*ts);
+        }
+        st
+    }
+
+    /// This campaign, 4 h into a 10 h phase: A spends 1/min, then 4/min
+    /// over the last 30 min; B 0.25/min; C (plan 10) spent 20 once; X (no
+    /// plan) 50 once; Idle (plan 100) nothing.
+    fn campaign(cfg: &Arc<Config>) -> State {
+        let s = start(cfg);
+        let mut v = Vec::new();
+        for m in 0..240 {
+            let at = s + m * MINUTE;
+            v.push(("A", at, if m < 210 { 1.0 } else { 4.0 }));
+            v.push(("B", at, 0.25));
+        }
+        v.push(("C", s + 60 * MINUTE, 20.0));
+        v.push(("X", s + 60 * MINUTE + 1, 50.0));
+        v.sort_by_key(|x| x.1);
+        state(cfg, &v)
+    }
+
+    /// Last year, a week earlier: A 2/min for 5 h then 6/min (2400), B
+    /// 1/min (600), over the whole phase.
+    fn baseline(cfg: &Arc<Config>) -> Baseline {
+        let s = start(cfg) - WEEK;
+        let mut v = Vec::new();
+        for m in 0..600 {
+            let at = s + m * MINUTE;
+            v.push(("A", at, if m < 300 { 2.0 } else { 6.0 }));
+            v.push(("B", at, 1.0));
+        }
+        Baseline {
+            state: state(cfg, &v),
+            shift: WEEK,
+        }
+    }
+
+    fn run(st: &State, base: Option<&Baseline>, at: At) -> PhaseBudget {
+        let dims = st.dims.read().unwrap().clone();
+        let ours = SeriesSpend(&st.series);
+        let theirs = base.map(|b| SeriesSpend(&b.state.series));
+        let plain = Inputs {
+            cfg: &st.cfg,
+            dims: &dims,
+            sums: &ours,
+            baseline: base.zip(theirs.as_ref()),
+            window: rule_window(&st.cfg),
+        }
+        .phase(0, at);
+        // The alert rule's cached windows give the very same figures.
+        let ours = WindowCache::new(&st.series);
+        let theirs = base.map(|b| WindowCache::new(&b.state.series));
+        let cached = Inputs {
+            cfg: &st.cfg,
+            dims: &dims,
+            sums: &ours,
+            baseline: base.zip(theirs.as_ref()),
+            window: rule_window(&st.cfg),
+        }
+        .phase(0, at);
+        assert_eq!(plain, cached);
+        plain
+    }
+
+    fn line<'a>(pb: &'a PhaseBudget, name: &str) -> &'a Line {
+        pb.lines.iter().find(|l| l.name == name).unwrap()
+    }
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-9
+    }
+
+    #[test]
+    fn with_a_baseline_both_paces_follow_its_spend_curve() {
+        let cfg = cfg();
+        let st = campaign(&cfg);
+        let base = baseline(&cfg);
+        let t = start(&cfg) + 240 * MINUTE;
+        let pb = run(&st, Some(&base), At::eval(t));
+        let names: Vec<&str> = pb.lines.iter().map(|l| l.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["A", "B", "C", "Idle", "X"],
+            "config order, then unplanned"
+        );
+
+        // A: 330 of 600 spent; the baseline had 480 of 2400 by now.
+        let a = line(&pb, "A");
+        assert!(close(a.spent, 330.0) && close(a.plan.unwrap(), 600.0));
+        assert!(close(a.expected_share, 0.2));
+        assert!(close(a.pace.unwrap(), 0.55 / 0.2));
+        let burn = a.burn.unwrap();
+        assert_eq!(burn.window, 30 * MINUTE, "dense: the rule's window");
+        assert!(close(burn.spend, 120.0) && close(burn.per_hour(), 240.0));
+        let wp = burn.pace.unwrap();
+        assert_eq!(wp.basis, Basis::Window);
+        // 120 spent vs 600 × 60/2400 planned; over 1 h 150 vs 30.
+        assert!(close(wp.actual, 120.0) && close(wp.planned, 15.0));
+        assert!(close(wp.short, 8.0) && close(wp.long.unwrap(), 5.0));
+        assert!(close(wp.pace, 5.0), "the lower of the two");
+        // 270 left at 4/min: out in 67.5 min, before the phase ends.
+        assert!(close(a.exhaust_in, 67.5 * MINUTE as f64));
+        assert_eq!(a.runs_out(), RunsOut::InMinutes(67.5));
+        assert_eq!(a.exhaust_at, Some(t + 67 * MINUTE + 30_000));
+
+        // B: on an even curve at half the plan's pace, both ways.
+        let b = line(&pb, "B");
+        assert!(close(b.expected_share, 0.4) && close(b.pace.unwrap(), 0.5));
+        assert!(close(b.window_pace().unwrap().pace, 0.5));
+        assert_eq!(b.exhaust_at, None, "runs out after the phase");
+
+        // C: overspent; a single record: the widest window, which reaches
+        // back before the phase, so the rule does not judge it.
+        let c = line(&pb, "C");
+        assert_eq!(c.burn.unwrap().window, 8 * 60 * MINUTE);
+        assert_eq!(c.window_pace(), None);
+        assert_eq!(c.runs_out(), RunsOut::Exhausted);
+        assert_eq!(c.exhaust_at, Some(t));
+
+        // Idle: planned, never spent: no burn, a cumulative pace of 0.
+        let idle = line(&pb, "Idle");
+        assert_eq!(idle.item, None);
+        assert_eq!(idle.burn, None);
+        assert!(close(idle.spent, 0.0) && close(idle.pace.unwrap(), 0.0));
+        assert_eq!(idle.runs_out(), RunsOut::NoSpend);
+        assert_eq!(idle.exhaust_at, None);
+
+        // X: spent without a plan: no pace, no exhaustion.
+        let x = line(&pb, "X");
+        assert!(close(x.spent, 50.0));
+        assert_eq!((x.plan, x.used, x.pace), (None, None, None));
+        assert_eq!(x.window_pace(), None);
+        assert_eq!(x.exhaust_at, None);
+
+        // The total: 460 of 1000; the baseline had 720 of 3000 by now.
+        let tot = pb.total.as_ref().unwrap();
+        assert!(tot.is_total && close(tot.spent, 460.0));
+        assert!(close(tot.expected_share, 0.24));
+        let wp = tot.window_pace().unwrap();
+        assert!(close(wp.short, 127.5 / 30.0) && close(wp.long.unwrap(), 165.0 / 60.0));
+        assert!(close(wp.pace, 2.75));
+    }
+
+    #[test]
+    fn without_a_baseline_the_rule_judges_the_phase_so_far() {
+        let cfg = cfg();
+        let st = campaign(&cfg);
+        let t = start(&cfg) + 240 * MINUTE;
+        let pb = run(&st, None, At::eval(t));
+        let a = line(&pb, "A");
+        assert!(close(a.expected_share, 0.4), "elapsed time");
+        assert!(close(a.pace.unwrap(), 0.55 / 0.4));
+        let wp = a.window_pace().unwrap();
+        assert_eq!(wp.basis, Basis::PhaseSoFar);
+        assert!(close(wp.actual, 330.0) && close(wp.planned, 240.0));
+        assert_eq!(wp.long, None, "no confirmation without a baseline");
+        assert!(close(wp.pace, 330.0 / 240.0));
+        // The burn rate and exhaustion still come from the window.
+        assert_eq!(a.burn.unwrap().window, 30 * MINUTE);
+        assert_eq!(a.runs_out(), RunsOut::InMinutes(67.5));
+
+        // Early in the phase (under a tenth of it) nothing is judged.
+        let early = run(&st, None, At::eval(start(&cfg) + 40 * MINUTE));
+        let a = line(&early, "A");
+        assert!(a.burn.is_some() && a.window_pace().is_none());
+    }
+
+    #[test]
+    fn the_screen_counts_the_current_minute_and_judges_the_last_boundary() {
+        let cfg = cfg();
+        let st = campaign(&cfg);
+        let base = baseline(&cfg);
+        // 10 s into minute 239 (its record is at :00).
+        let now = start(&cfg) + 239 * MINUTE + 10_000;
+        let at = At::screen(now, cfg.bucket_ms());
+        assert_eq!(at.t, start(&cfg) + 239 * MINUTE);
+        let screen = run(&st, Some(&base), at);
+        let rule = run(&st, Some(&base), At::eval(at.t));
+        let (a, r) = (line(&screen, "A"), line(&rule, "A"));
+        assert!(close(a.spent, r.spent + 4.0), "the current minute counts");
+        assert_eq!(a.window_pace(), r.window_pace(), "as the rule judged it");
     }
 }
