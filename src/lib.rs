@@ -3,6 +3,7 @@
 //! reads this state and sends commands.
 
 pub mod alerts;
+pub mod budget;
 pub mod clock;
 pub mod config;
 pub mod convert;

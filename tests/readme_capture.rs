@@ -38,7 +38,12 @@ fn readme_capture_is_current() {
     let printed = printed.trim_end_matches('\n');
 
     if std::env::var_os("UPDATE_README").is_some() {
-        let updated = format!("{}{}{}", &readme[..line_end + 1], printed, &readme[block_end..]);
+        let updated = format!(
+            "{}{}{}",
+            &readme[..line_end + 1],
+            printed,
+            &readme[block_end..]
+        );
         std::fs::write(&readme_path, updated).expect("write README.md");
         return;
     }

@@ -228,6 +228,10 @@ impl<'a> WindowCache<'a> {
         }
     }
 
+    pub fn series(&self) -> &'a Series {
+        self.series
+    }
+
     /// Hand the block sums back (to keep them for the next evaluation).
     pub fn into_blocks(self) -> BlockCache {
         let mut b = self.blocks.into_inner();

@@ -3,9 +3,10 @@
 //! now. The lifecycle (pending, firing, hysteresis, resolve) is the
 //! engine's; a rule only judges.
 
+use crate::budget;
 use crate::dims::{DimId, Dims};
 use crate::figures::Counters;
-use crate::record::{money_to_yuan, Kind};
+use crate::record::Kind;
 use crate::series::Series;
 use crate::state::State;
 use crate::time::{Millis, MINUTE};
@@ -96,12 +97,7 @@ pub enum Note {
 }
 
 /// When a budget line runs out at its current pace.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum RunsOut {
-    InMinutes(f64),
-    Exhausted,
-    NoSpend,
-}
+pub use crate::budget::RunsOut;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Decomposition {
@@ -850,131 +846,56 @@ pub fn evaluate(ctx: &Ctx) -> Vec<Finding> {
 }
 
 /// Burn pace per budget line (and in total): spend in the window ÷ what the
-/// plan allows there, the plan shaped by the baseline's spend curve.
+/// plan allows there, the plan shaped by the baseline's spend curve (the
+/// figures are `crate::budget`'s, which the budget panel draws too).
 fn budget_pace(ctx: &Ctx) -> Vec<Finding> {
     let cfg = &ctx.state.cfg;
-    let (t, w) = (ctx.t, ctx.w());
+    let t = ctx.t;
     let Some(phase) = cfg.phase_at(t - 1) else {
         return Vec::new();
     };
     let ph = &cfg.phases[phase];
-    let share = cfg.budget.phase_shares.get(phase).copied().unwrap_or(0.0);
-    let mut lines: Vec<(Scope, Option<DimId>, f64)> = Vec::new();
-    for (name, plan) in &cfg.budget.items {
-        lines.push((Scope::one("item", name), ctx.dims.item.get(name), *plan));
-    }
-    if let Some(total) = cfg.budget.total {
-        lines.push((Scope::site(), None, total));
-    }
     // Spend sums come from the (block-cached) windows: a phase-long sum
     // per line and minute would otherwise cost the whole phase each time.
-    let spend_of = |cache: &WindowCache, item: Option<DimId>, from: Millis, to: Millis| -> f64 {
-        money_to_yuan(cache.slices(from, to).spend(item))
+    let inputs = budget::Inputs {
+        cfg,
+        dims: ctx.dims,
+        sums: ctx.windows,
+        baseline: ctx.baseline.zip(ctx.bwindows),
+        window: ctx.w(),
     };
-    let ours = ctx.windows;
+    let pb = inputs.phase(phase, budget::At::eval(t));
     let mut out = Vec::new();
-    for (scope, item, plan) in lines {
-        let phase_plan = plan * share;
-        if phase_plan <= 0.0 {
-            continue;
-        }
-        if item.is_none() && !scope.is_site() {
-            continue; // a planned line that has not spent yet
-        }
-        // Sparse lines (spent every 10 min, hourly…) get a window that holds
-        // several of their records; dense ones the rule's window.
-        let six_h = 6 * 60 * MINUTE;
-        let active = i64::from(ours.slices(t - six_h, t).spend_buckets(item).max(1));
-        let gap = six_h / active;
-        let bw = ctx.series().width();
-        let win_w = (8 * gap).clamp(w, 8 * 60 * MINUTE) / bw * bw;
-        let actual = spend_of(ours, item, t - win_w, t);
-        let spent = spend_of(ours, item, ph.start, t);
-        // Planned spend in the window: the baseline's share of its phase
-        // spend falling there (smoothed); without a baseline, the pace of
-        // the phase so far against an even spread.
-        let mut planned = None;
-        if let (Some(b), Some(theirs)) = (ctx.baseline, ctx.bwindows) {
-            if b.covers(ph.start, ph.end) {
-                let bdims = b.state.dims.read().expect("dims lock");
-                let bitem = scope.get("item").and_then(|name| bdims.item.get(name));
-                drop(bdims);
-                if scope.is_site() || bitem.is_some() {
-                    // Spend windows hold ≥ 30 min of dense records: read the
-                    // baseline over the same window (smoothing would flatten
-                    // the rush).
-                    let bwin = spend_of(theirs, bitem, t - win_w - b.shift, t - b.shift);
-                    let bp = spend_of(theirs, bitem, ph.start - b.shift, ph.end - b.shift);
-                    if bp > 0.0 {
-                        planned = Some((actual, phase_plan * bwin / bp));
-                    }
-                }
-            }
-        }
-        if t - win_w < ph.start {
-            continue; // the window reaches back into the previous phase
-        }
-        let (actual, planned) = match planned {
-            Some(p) => p,
-            None => {
-                let elapsed = (t - ph.start) as f64 / (ph.end - ph.start) as f64;
-                if elapsed < 0.1 {
-                    continue;
-                }
-                (spent, phase_plan * elapsed)
-            }
+    for line in pb.lines.iter().chain(pb.total.iter()) {
+        let (Some(phase_plan), Some(burn)) = (line.plan, line.burn) else {
+            continue; // not planned, or a planned line that has not spent yet
         };
-        if planned <= 0.0 {
+        let Some(wp) = burn.pace else {
             continue;
-        }
-        let mut pace = actual / planned;
-        // Confirm on a window twice as long (when it fits in the phase), so
-        // a noisy half hour at night is not a burn problem.
-        if let (Some(b), Some(theirs)) = (
-            ctx.baseline.filter(|_| t - 2 * win_w >= ph.start),
-            ctx.bwindows,
-        ) {
-            let bdims = b.state.dims.read().expect("dims lock");
-            let bitem = scope.get("item").and_then(|name| bdims.item.get(name));
-            drop(bdims);
-            let bp = spend_of(theirs, bitem, ph.start - b.shift, ph.end - b.shift);
-            let bwin = spend_of(theirs, bitem, t - 2 * win_w - b.shift, t - b.shift);
-            if bp > 0.0 && bwin > 0.0 {
-                let long = spend_of(ours, item, t - 2 * win_w, t) / (phase_plan * bwin / bp);
-                pace = pace.min(long);
-            }
-        }
+        };
+        let scope = if line.is_total {
+            Scope::site()
+        } else {
+            Scope::one("item", &line.name)
+        };
         let metric = "budget.pace";
         let open = ctx.open_info(metric, &scope);
-        let mut tier = ctx.tier(pace, 1.0, open.and_then(|o| o.tier));
+        let mut tier = ctx.tier(wp.pace, 1.0, open.and_then(|o| o.tier));
         // Projected exhaustion of the phase budget within the hour is 紧急.
-        let rate = spend_of(ours, item, t - win_w, t) / win_w as f64;
-        let left = phase_plan - spent;
-        let exhaust_in = if rate > 0.0 {
-            left / rate
-        } else {
-            f64::INFINITY
-        };
         if tier >= Some(Tier::Warning)
-            && exhaust_in <= 60.0 * MINUTE as f64
+            && line.exhaust_in <= 60.0 * MINUTE as f64
             && ph.end - t > 60 * MINUTE
         {
             tier = Some(Tier::Emergency);
         }
-        let mut f = finding(metric, scope, tier, Some(pace), Some(1.0));
+        let mut f = finding(metric, scope, tier, Some(wp.pace), Some(1.0));
         f.detail.note = Some(Note::BudgetPace {
-            window_min: win_w / MINUTE,
-            actual,
-            planned,
-            spent,
+            window_min: burn.window / MINUTE,
+            actual: wp.actual,
+            planned: wp.planned,
+            spent: line.spent,
             phase_plan,
-            runs_out: if exhaust_in.is_finite() && left > 0.0 {
-                RunsOut::InMinutes(exhaust_in / MINUTE as f64)
-            } else if left <= 0.0 {
-                RunsOut::Exhausted
-            } else {
-                RunsOut::NoSpend
-            },
+            runs_out: line.runs_out(),
         });
         out.push(f);
     }

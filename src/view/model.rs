@@ -15,6 +15,7 @@ use crate::alerts::model::{Panel, Scope, Tier};
 use crate::alerts::rules::Note;
 use crate::alerts::settings::{Direction, RuleSettings, RuleWords};
 use crate::alerts::{Alert, Engine};
+use crate::budget;
 use crate::config::{Config, PhaseKind};
 use crate::dims::{DimId, Dims};
 use crate::figures::Counters;
@@ -187,13 +188,36 @@ pub struct BudgetLine {
     pub plan: Option<f64>,
     pub spent: f64,
     pub used: Option<f64>,
-    /// Spent share ÷ the share expected by now (baseline spend curve, else
-    /// elapsed time): 1.0 is on plan.
+    /// Cumulative pace (`crate::budget`): spent share ÷ the share expected
+    /// by now (baseline spend curve, else elapsed time); 1.0 is on plan.
     pub pace: Option<f64>,
-    /// Spend per hour over the last 30 minutes.
+    /// The current burn the `budget-pace` rule judges.
+    pub burn: Option<BurnPace>,
+    /// Spend per hour over the burn window.
     pub rate_per_hour: f64,
-    /// When the phase plan runs out at the recent rate (within the phase).
+    /// When the phase plan runs out at the burn rate (within the phase).
     pub exhaust_at: Option<Millis>,
+}
+
+/// The window pace of a budget line, as the `budget-pace` rule judges it.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct BurnPace {
+    /// The (adaptive) window the burn is measured over.
+    pub window: Millis,
+    /// Spend in the window ÷ the plan there (the lower of it and the
+    /// same over twice the window); `None` when the rule cannot judge yet.
+    pub pace: Option<f64>,
+    /// No baseline for the line: the rule judges the phase so far against
+    /// an even spread instead of the window.
+    pub even: bool,
+}
+
+impl BudgetLine {
+    /// The figure to rank burners by: the current burn, else the
+    /// cumulative pace.
+    pub fn rank(&self) -> f64 {
+        self.burn.and_then(|b| b.pace).or(self.pace).unwrap_or(0.0)
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -202,7 +226,10 @@ pub struct BudgetView {
     pub spent: f64,
     pub used: Option<f64>,
     pub expected_share: Option<f64>,
+    /// Cumulative pace of the total (see `BudgetLine::pace`).
     pub pace: Option<f64>,
+    /// Current burn of the total (see `BudgetLine::burn`).
+    pub burn: Option<BurnPace>,
     pub rate_per_hour: f64,
     pub exhaust_at: Option<Millis>,
     pub roi: Option<f64>,
@@ -636,18 +663,14 @@ fn funnel_view(
     f
 }
 
-fn spend_in(series: &Series, item: Option<DimId>, from: Millis, to: Millis) -> f64 {
-    let mut m = 0;
-    for (_, b) in series.range(from, to) {
-        m += match item {
-            Some(id) => b.spend_by_item.get(id).copied().unwrap_or(0),
-            None => b.total.spend,
-        };
-    }
-    money_to_yuan(m)
+fn burn_pace(l: &budget::Line) -> Option<BurnPace> {
+    l.burn.map(|b| BurnPace {
+        window: b.window,
+        pace: b.pace.map(|p| p.pace),
+        even: b.pace.is_some_and(|p| p.basis == budget::Basis::PhaseSoFar),
+    })
 }
 
-#[allow(clippy::too_many_arguments)]
 fn budget_view(
     state: &State,
     baseline: Option<&Baseline>,
@@ -658,8 +681,6 @@ fn budget_view(
     mut v: BudgetView,
 ) -> BudgetView {
     let cfg = &state.cfg;
-    let now = span.to.min(state.now);
-    let half_hour = 30 * MINUTE;
     v.spent = phase_c.spend_yuan();
     v.roi = phase_c.roi();
     v.spend_rate = crate::figures::ratio(phase_c.spend_yuan(), phase_c.gmv_yuan());
@@ -674,87 +695,46 @@ fn budget_view(
         v.total_plan = cfg.budget.total.filter(|_| sel == Sel::All);
         return v;
     };
-    let ph = &cfg.phases[p];
-    let share = cfg.budget.phase_shares.get(p).copied().unwrap_or(0.0);
-    let elapsed = ((now - ph.start) as f64 / (ph.end - ph.start).max(1) as f64).clamp(0.0, 1.0);
+    // The figures are the core's (`crate::budget`), as the budget-pace rule
+    // sees them; the screen only picks what to show.
     let dims = state.dims.read().expect("dims lock").clone();
-    // Share of a line's phase spend expected by now: the baseline's spend
-    // curve where it covers the phase, else elapsed time.
-    let expected_share = |name: Option<&str>| -> f64 {
-        if let Some(b) = baseline.filter(|b| b.covers(ph.start, ph.end)) {
-            let bd = b.state.dims.read().expect("dims lock");
-            let bitem = match name {
-                Some(n) => match bd.item.get(n) {
-                    Some(id) => Some(id),
-                    None => return elapsed,
-                },
-                None => None,
-            };
-            drop(bd);
-            let all = spend_in(&b.state.series, bitem, ph.start - b.shift, ph.end - b.shift);
-            if all > 0.0 {
-                return spend_in(&b.state.series, bitem, ph.start - b.shift, now - b.shift) / all;
-            }
-        }
-        elapsed
+    let sums = budget::SeriesSpend(&state.series);
+    let bsums = baseline.map(|b| budget::SeriesSpend(&b.state.series));
+    let inputs = budget::Inputs {
+        cfg,
+        dims: &dims,
+        sums: &sums,
+        baseline: baseline.zip(bsums.as_ref()),
+        window: budget::rule_window(cfg),
     };
-    let pace_of = |used: Option<f64>, exp: f64| used.filter(|_| exp >= 0.02).map(|u| u / exp);
-    let exhaust = |plan: Option<f64>, spent: f64, rate_ms: f64| -> Option<Millis> {
-        let left = plan? - spent;
-        if left <= 0.0 {
-            return Some(now);
-        }
-        if rate_ms <= 0.0 {
-            return None;
-        }
-        let at = now + (left / rate_ms) as Millis;
-        (at < ph.end).then_some(at)
-    };
+    let now = span.to.min(state.now);
+    let pb = inputs.phase(p, budget::At::screen(now, span.w));
     if sel == Sel::All {
-        v.plan = cfg.phase_budget(p);
         v.total_plan = cfg.budget.total;
-        v.used = v.plan.filter(|p| *p > 0.0).map(|p| v.spent / p);
-        let exp = expected_share(None);
-        v.expected_share = Some(exp);
-        v.pace = pace_of(v.used, exp);
-        let recent = spend_in(&state.series, None, span.cur - half_hour, span.cur);
-        v.rate_per_hour = recent * 2.0;
-        v.exhaust_at = exhaust(v.plan, v.spent, recent / half_hour as f64);
-    }
-    let mut names: Vec<(String, Option<f64>)> = cfg
-        .budget
-        .items
-        .iter()
-        .map(|(n, plan)| (n.clone(), Some(plan * share)))
-        .collect();
-    // Lines with spend but no plan still show.
-    for id in dims.item.ids_by_name() {
-        let n = dims.item.name(id);
-        if !names.iter().any(|(x, _)| x == n) {
-            names.push((n.to_string(), None));
+        v.plan = cfg.phase_budget(p);
+        if let Some(t) = &pb.total {
+            v.spent = t.spent;
+            v.used = t.used;
+            v.expected_share = Some(t.expected_share);
+            v.pace = t.pace;
+            v.burn = burn_pace(t);
+            v.rate_per_hour = t.burn.map_or(0.0, |b| b.per_hour());
+            v.exhaust_at = t.exhaust_at;
         }
     }
-    for (name, plan) in names {
-        let id = dims.item.get(&name);
-        let spent = id.map_or(0.0, |id| {
-            spend_in(&state.series, Some(id), ph.start.max(span.from), span.to)
-        });
-        if plan.is_none() && spent == 0.0 {
+    for l in &pb.lines {
+        if l.plan.is_none() && l.spent == 0.0 {
             continue;
         }
-        let recent = id.map_or(0.0, |id| {
-            spend_in(&state.series, Some(id), span.cur - half_hour, span.cur)
-        });
-        let used = plan.filter(|p| *p > 0.0).map(|p| spent / p);
-        let exp = expected_share(Some(&name));
         v.lines.push(BudgetLine {
-            name: clean(&name),
-            plan,
-            spent,
-            used,
-            pace: pace_of(used, exp),
-            rate_per_hour: recent * 2.0,
-            exhaust_at: exhaust(plan, spent, recent / half_hour as f64),
+            name: clean(&l.name),
+            plan: l.plan,
+            spent: l.spent,
+            used: l.used,
+            pace: l.pace,
+            burn: burn_pace(l),
+            rate_per_hour: l.burn.map_or(0.0, |b| b.per_hour()),
+            exhaust_at: l.exhaust_at,
         });
     }
     // Biggest plan first, unplanned lines last.

@@ -349,6 +349,33 @@ pub fn stage(lang: Lang, i: usize) -> &'static str {
     }
 }
 
+/// A burn window's length, short: 30分 / 2h / 1h30 (zh); 30m / 2h / 1h30 (en).
+pub fn window_len(lang: Lang, ms: Millis) -> String {
+    let m = ms.max(0) / 60_000;
+    if m < 60 {
+        format!("{m}{}", lang.t("分", "m"))
+    } else if m % 60 == 0 {
+        format!("{}h", m / 60)
+    } else {
+        format!("{}h{:02}", m / 60, m % 60)
+    }
+}
+
+/// The label of a line's current burn (the `budget-pace` rule's window):
+/// 近2h / last 2h (`short`: 2h in English), or 匀速 / even when the rule
+/// judges the phase so far against an even spread (no baseline).
+pub fn burn_label(lang: Lang, window: Millis, even: bool, short: bool) -> String {
+    if even {
+        return lang.t("匀速", "even").into();
+    }
+    let len = window_len(lang, window);
+    match (lang.is_zh(), short) {
+        (true, _) => format!("近{len}"),
+        (false, false) => format!("last {len}"),
+        (false, true) => len,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1032,11 +1032,19 @@ pub fn panel(
                 Cell::l(lang.t("预算项", "budget line"), hs),
                 Cell::r(lang.t("计划(本阶段)", "phase plan"), hs),
                 Cell::r(lang.t("已花", "spent"), hs),
-                Cell::r(lang.t("进度", "used"), hs),
-                Cell::r(lang.t("节奏", "pace"), hs),
+                Cell::r(lang.t("已用", "used"), hs),
+                Cell::r(lang.t("进度/预期", "phase"), hs),
+                Cell::r(lang.t("当前消耗速度", "burn now"), hs),
                 Cell::r(lang.t("每小时", "per hour"), hs),
                 Cell::r(lang.t("预计耗尽", "runs out"), hs),
             ];
+            let burn_cell = |b: Option<crate::view::model::BurnPace>| {
+                let v = Verdict::ceiling(b.and_then(|b| b.pace), 1.1, 1.3);
+                Cell::r(
+                    super::panels::burn_text(lang, b, false, true),
+                    th.verdict(v),
+                )
+            };
             let mut rows: Vec<GridRow> = bv
                 .lines
                 .iter()
@@ -1047,10 +1055,8 @@ pub fn panel(
                         Cell::r(l.plan.map_or("-".into(), |p| money(lang, p)), th.label()),
                         Cell::r(money(lang, l.spent), th.value()),
                         Cell::r(pct0(l.used), th.verdict(Verdict::ceiling(l.used, 1.0, 1.0))),
-                        Cell::r(
-                            format!("{}x{}", num(l.pace, 2), pv.symbol()),
-                            th.verdict(pv),
-                        ),
+                        Cell::r(super::panels::pace_text(l.pace, true), th.verdict(pv)),
+                        burn_cell(l.burn),
                         Cell::r(money(lang, l.rate_per_hour), th.label()),
                         Cell::r(l.exhaust_at.map_or("-".into(), |t| hhmm(t, m)), th.bad()),
                     ])
@@ -1061,7 +1067,11 @@ pub fn panel(
                 Cell::r(bv.plan.map_or("-".into(), |p| money(lang, p)), th.label()),
                 Cell::r(money(lang, bv.spent), th.value()),
                 Cell::r(pct0(bv.used), th.label()),
-                Cell::r(format!("{}x", num(bv.pace, 2)), th.label()),
+                Cell::r(
+                    super::panels::pace_text(bv.pace, true),
+                    th.verdict(Verdict::ceiling(bv.pace, 1.1, 1.3)),
+                ),
+                burn_cell(bv.burn),
                 Cell::r(money(lang, bv.rate_per_hour), th.label()),
                 Cell::r(bv.exhaust_at.map_or("-".into(), |t| hhmm(t, m)), th.bad()),
             ]));
@@ -1071,9 +1081,24 @@ pub fn panel(
                 ..inner
             };
             grid(buf, top, &header, &rows, 0, hs);
+            // What the two paces are.
+            let legend = [
+                lang.t(
+                    "进度/预期 = 已花占计划 ÷ 此刻应花比例 (基线消耗曲线, 无基线按时间)",
+                    "phase: plan share spent ÷ share expected by now (baseline curve / time)",
+                ),
+                lang.t(
+                    "当前消耗速度 = 告警规则所判: 近窗口花费 ÷ 窗口计划, 与2倍窗口取小",
+                    "burn now: as budget-pace judges it: window spend ÷ its plan (min with 2×)",
+                ),
+            ];
+            let legend_h = if inner.height >= top_h + 10 { 2 } else { 0 };
+            for (i, t) in legend.iter().take(legend_h as usize).enumerate() {
+                put(buf, inner, top_h + i as u16, &Line::from(s(*t, th.dim())));
+            }
             let bottom = Rect {
-                y: inner.y + top_h + 1,
-                height: inner.height.saturating_sub(top_h + 1),
+                y: inner.y + top_h + legend_h + 1,
+                height: inner.height.saturating_sub(top_h + legend_h + 1),
                 ..inner
             };
             let header = [

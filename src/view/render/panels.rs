@@ -14,11 +14,12 @@ use crate::alerts::model::Tier;
 use crate::time::{format_clock, Millis};
 use crate::view::hit::{HitMap, Target};
 use crate::view::model::{
-    AlertRow, Model, StockStatus, CS_RECENT_MIN, RECENT_MIN, SLA_FCR, SLA_RESPONSE_15S,
+    AlertRow, BurnPace, Model, StockStatus, CS_RECENT_MIN, RECENT_MIN, SLA_FCR, SLA_RESPONSE_15S,
     SLA_SATISFACTION, STAGE_BAD,
 };
 use crate::view::text::{
-    change, count, dur, metric_label, money, num, pad, pct, pct0, rpad, stage, width, Lang,
+    burn_label, change, count, dur, metric_label, money, num, pad, pct, pct0, rpad, stage, width,
+    Lang,
 };
 use crate::view::ui::Ui;
 
@@ -201,6 +202,37 @@ fn pace_verdict(p: Option<f64>) -> Verdict {
     Verdict::ceiling(p, 1.1, 1.3)
 }
 
+/// A pace with its verdict: `1.03x ✓` (`tight`: `1.03x✓`), `-` for none.
+pub fn pace_text(p: Option<f64>, tight: bool) -> String {
+    match p {
+        Some(x) if x.is_finite() => format!(
+            "{}x{}{}",
+            num(p, 2),
+            if tight { "" } else { " " },
+            pace_verdict(p).symbol()
+        ),
+        _ => "-".into(),
+    }
+}
+
+/// The current burn the budget-pace rule judges: `近2h 0.68x ✓`.
+pub fn burn_text(lang: Lang, b: Option<BurnPace>, short: bool, tight: bool) -> String {
+    match b {
+        Some(b) => format!(
+            "{} {}",
+            burn_label(lang, b.window, b.even, short),
+            pace_text(b.pace, tight)
+        ),
+        None => "-".into(),
+    }
+}
+
+/// The cumulative pace, labelled: `进度 1.03x ✓` / `phase 1.03x ✓`.
+fn cum_text(lang: Lang, p: Option<f64>, tight: bool) -> String {
+    let gap = if tight && lang.is_zh() { "" } else { " " };
+    format!("{}{gap}{}", lang.t("进度", "phase"), pace_text(p, tight))
+}
+
 fn clock_hm(t: Millis, m: &Model) -> String {
     let c = format_clock(t, m.tz);
     c.get(6..11).unwrap_or(&c).to_string()
@@ -217,7 +249,6 @@ pub fn budget(buf: &mut Buffer, a: Rect, m: &Model, ui: &Ui, th: &Theme) {
         .map_or(lang.t("全程", "run").to_string(), |p| {
             crate::view::text::phase_name(lang, &p.name, p.kind)
         });
-    let pv = pace_verdict(b.pace);
     let used_v = Verdict::ceiling(b.used, 1.0, 1.0);
     let mut parts = vec![
         vec![s(
@@ -230,16 +261,23 @@ pub fn budget(buf: &mut Buffer, a: Rect, m: &Model, ui: &Ui, th: &Theme) {
         )],
         vec![s(pct0(b.used), th.verdict(used_v))],
         vec![s(
-            format!(
-                "{} {} {}",
-                lang.t("节奏", "pace"),
-                num(b.pace, 2) + "x",
-                pv.symbol()
-            ),
-            th.verdict(pv),
+            cum_text(lang, b.pace, false),
+            th.verdict(pace_verdict(b.pace)),
         )],
     ];
-    if w >= 60 {
+    if b.burn.is_some() {
+        let bp = b.burn.and_then(|x| x.pace);
+        parts.push(vec![s(
+            burn_text(lang, b.burn, false, false),
+            th.verdict(pace_verdict(bp)),
+        )]);
+    }
+    // The gauge only where it leaves room for both paces.
+    let need: usize = parts
+        .iter()
+        .map(|p| p.iter().map(|s| width(&s.content)).sum::<usize>() + 2)
+        .sum();
+    if w >= 60 && need + 14 <= w {
         parts.insert(2, vec![s(gauge(b.used.unwrap_or(0.0), 14), th.bar())]);
     }
     put(buf, a, r, &fit_spans(parts, w));
@@ -300,19 +338,82 @@ pub fn budget(buf: &mut Buffer, a: Rect, m: &Model, ui: &Ui, th: &Theme) {
     }
     let header = left >= 4 && w >= 44;
     let mut lines: Vec<&crate::view::model::BudgetLine> = b.lines.iter().collect();
-    if lines.len() > left - usize::from(header) {
-        // Not all fit: the fastest burners first.
-        lines.sort_by(|x, y| y.pace.unwrap_or(0.0).total_cmp(&x.pace.unwrap_or(0.0)));
+    let rows = left - usize::from(header);
+    if lines.len() > rows {
+        // Not all fit: the fastest burners (as the alert rule sees them) first.
+        lines.sort_by(|x, y| y.rank().total_cmp(&x.rank()));
+        lines.truncate(rows);
     }
-    let nw = if lang.is_zh() { 8 } else { 10 };
-    let show_money = w >= 44;
-    if header {
-        let mut spans = vec![s(pad(lang.t("预算项", "line"), nw + 1), th.label())];
-        if show_money {
-            spans.push(rpadded(lang.t("已花/计划", "spent/plan"), 17, th.label()));
+    // Columns: name, [spent/plan], [used], cumulative pace, current burn.
+    // Without a header row the paces carry their labels. The widest
+    // layout that fits wins.
+    let tight = !header;
+    let heads = [
+        lang.t("预算项", "line"),
+        lang.t("已花/计划", "spent/plan"),
+        lang.t("已用", "used"),
+        lang.t("进度/预期", "phase"),
+        lang.t("当前速度", "burn now"),
+    ];
+    let hw = |i: usize| if header { width(heads[i]) } else { 0 };
+    let col = |i: usize, f: &dyn Fn(&crate::view::model::BudgetLine) -> String| {
+        lines
+            .iter()
+            .map(|l| width(&f(l)))
+            .max()
+            .unwrap_or(0)
+            .max(hw(i))
+    };
+    let money_cell = |l: &crate::view::model::BudgetLine| {
+        format!(
+            "{}/{}",
+            money(lang, l.spent),
+            l.plan.map_or("-".into(), |p| money(lang, p))
+        )
+    };
+    let cum_cell = |l: &crate::view::model::BudgetLine| {
+        if header {
+            pace_text(l.pace, tight)
+        } else {
+            cum_text(lang, l.pace, tight)
         }
-        spans.push(rpadded(lang.t("进度", "used"), 5, th.label()));
-        spans.push(rpadded(lang.t("节奏", "pace"), 8, th.label()));
+    };
+    let nw = col(0, &|l| l.name.clone()).clamp(4, 10);
+    let money_w = col(1, &money_cell);
+    let used_w = col(2, &|l| pct0(l.used)).max(3);
+    let cum_w = col(3, &cum_cell);
+    let mut layout = (false, false, true);
+    for (with_money, with_used, short) in [
+        (true, true, false),
+        (false, true, false),
+        (false, false, false),
+        (false, false, true),
+    ] {
+        let burn_w = col(4, &|l| burn_text(lang, l.burn, short, tight));
+        let need = nw
+            + usize::from(with_money) * (money_w + 1)
+            + usize::from(with_used) * (used_w + 1)
+            + cum_w
+            + 1
+            + burn_w
+            + 1;
+        if need <= w {
+            layout = (with_money, with_used, short);
+            break;
+        }
+    }
+    let (with_money, with_used, short) = layout;
+    let burn_w = col(4, &|l| burn_text(lang, l.burn, short, tight));
+    if header {
+        let mut spans = vec![s(pad(heads[0], nw), th.label())];
+        if with_money {
+            spans.push(rpadded(heads[1], money_w + 1, th.label()));
+        }
+        if with_used {
+            spans.push(rpadded(heads[2], used_w + 1, th.label()));
+        }
+        spans.push(rpadded(heads[3], cum_w + 1, th.label()));
+        spans.push(rpadded(heads[4], burn_w + 1, th.label()));
         put(buf, a, r, &Line::from(spans));
         r += 1;
     }
@@ -320,26 +421,22 @@ pub fn budget(buf: &mut Buffer, a: Rect, m: &Model, ui: &Ui, th: &Theme) {
         if r >= a.height {
             break;
         }
-        let pv = pace_verdict(l.pace);
-        let uv = Verdict::ceiling(l.used, 1.0, 1.0);
-        let mut spans = vec![s(pad(&l.name, nw), th.label()), Span::raw(" ")];
-        if show_money {
-            spans.push(s(
-                rpad(
-                    &format!(
-                        "{}/{}",
-                        money(lang, l.spent),
-                        l.plan.map_or("-".into(), |p| money(lang, p))
-                    ),
-                    17,
-                ),
-                th.value(),
-            ));
+        let mut spans = vec![s(pad(&l.name, nw), th.label())];
+        if with_money {
+            spans.push(s(rpad(&money_cell(l), money_w + 1), th.value()));
         }
-        spans.push(s(rpad(&pct0(l.used), 5), th.verdict(uv)));
+        if with_used {
+            let uv = Verdict::ceiling(l.used, 1.0, 1.0);
+            spans.push(s(rpad(&pct0(l.used), used_w + 1), th.verdict(uv)));
+        }
         spans.push(s(
-            rpad(&format!("{}x {}", num(l.pace, 2), pv.symbol()), 8),
-            th.verdict(pv),
+            rpad(&cum_cell(l), cum_w + 1),
+            th.verdict(pace_verdict(l.pace)),
+        ));
+        let bp = l.burn.and_then(|x| x.pace);
+        spans.push(s(
+            rpad(&burn_text(lang, l.burn, short, tight), burn_w + 1),
+            th.verdict(pace_verdict(bp)),
         ));
         let used: usize = spans.iter().map(|s| width(&s.content)).sum();
         if let Some(t) = l.exhaust_at {
