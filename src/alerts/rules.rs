@@ -590,40 +590,66 @@ fn judge_volume(
     // a few big orders must not make a GMV "drop".
     let seen = events(metric, &now);
     let mut surprise = poisson_low_surprise(seen / 2.0, e_events / 2.0);
-    // A fall of the amounts (AOV) with the usual number of orders: judge the
-    // site's GMV against the spread of its own earlier windows — separate
-    // windows over the last three hours (heavy-tailed amounts make that spread
-    // wide), and a stricter significance, so only a clear fall passes.
+    // A fall of the amounts (AOV) with the usual number of orders: the
+    // window's AOV against the AOVs of the site's own earlier windows (the
+    // last three hours of this phase), each window's deviation scaled by
+    // √orders so windows of any size compare; heavy-tailed amounts make that
+    // spread wide, and a stricter significance keeps only a clear fall. The
+    // AOV, not the GMV: a GMV expectation that is off because this year's
+    // level against last year's drifted is an order-count question, which the
+    // Poisson test above answers.
     if metric == "gmv"
         && sel == Sel::All
         && !rest
         && drop > 0.0
+        && seen > 0.0
         && ctx.tier(drop, 0.0, current).is_some()
     {
-        let w = ctx.w();
-        let mut first = ctx
-            .state
-            .first_ts
-            .map_or(Millis::MIN, |f| crate::time::bucket_start(f, w) + w);
-        if let Some(p) = ctx.state.cfg.phase_at(ctx.t - 1) {
-            first = first.max(ctx.state.cfg.phases[p].start); // one phase's shape only
-        }
-        let mut sums = Vec::new();
-        let mut to = ctx.t - w;
-        while to - w >= first && sums.len() < 18 {
-            sums.push(volume(metric, &win(ctx, Sel::All, false, to - w, to)));
-            to -= w;
-        }
-        if sums.len() >= 9 {
-            let mut sorted = sums.clone();
-            let center = median(&mut sorted).unwrap_or(0.0);
-            let sd = mad_sigma(&sums, center).max(0.05 * center);
-            if sd > 0.0 {
-                surprise = surprise.max(normal_tail_surprise((e - obs) / sd) - 1.0);
-            }
+        if let Some(z) = aov_fall_z(ctx, obs / seen, seen) {
+            surprise = surprise.max(normal_tail_surprise(z) - 1.0);
         }
     }
     Some(judged(ctx, drop, surprise, obs, e, current))
+}
+
+/// How far (in robust σ) the site's AOV over the window, `aov` on `orders`
+/// orders, lies below the AOVs of its earlier windows in this phase. Each
+/// earlier window's deviation from their median AOV is scaled by the square
+/// root of its orders (an AOV over many orders is steadier); the spread is
+/// their root mean square about that median, floored at 5% of the AOV per
+/// order-window. Not a MAD: amounts are a mixture (a window with few
+/// 家电 orders has a low AOV) whose core is much narrower than its spread,
+/// and a MAD of 9–18 windows would call such a window a 5σ fall.
+fn aov_fall_z(ctx: &Ctx, aov: f64, orders: f64) -> Option<f64> {
+    let w = ctx.w();
+    let mut first = ctx
+        .state
+        .first_ts
+        .map_or(Millis::MIN, |f| crate::time::bucket_start(f, w) + w);
+    if let Some(p) = ctx.state.cfg.phase_at(ctx.t - 1) {
+        first = first.max(ctx.state.cfg.phases[p].start); // one phase's shape only
+    }
+    let mut past = Vec::new(); // (aov, orders)
+    let mut to = ctx.t - w;
+    let mut windows = 0;
+    while to - w >= first && windows < 18 {
+        let c = win(ctx, Sel::All, false, to - w, to);
+        if c.orders > 0 {
+            past.push((c.gmv_yuan() / c.orders as f64, c.orders as f64));
+        }
+        windows += 1;
+        to -= w;
+    }
+    if past.len() < 9 {
+        return None;
+    }
+    let mut aovs: Vec<f64> = past.iter().map(|p| p.0).collect();
+    let center = median(&mut aovs)?;
+    let devs: Vec<f64> = past.iter().map(|(a, n)| (a - center) * n.sqrt()).collect();
+    let rms = (devs.iter().map(|d| d * d).sum::<f64>() / (devs.len() - 1) as f64).sqrt();
+    let mut roots: Vec<f64> = past.iter().map(|p| p.1.sqrt()).collect();
+    let sd = rms.max(0.05 * center * median(&mut roots)?);
+    (sd > 0.0).then(|| (center - aov) * orders.sqrt() / sd)
 }
 
 /// Judges a slice (or the rest of the site without it, when `rest`), given
