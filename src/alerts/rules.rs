@@ -462,8 +462,11 @@ fn events(metric: &str, c: &Counters) -> f64 {
 /// Expected volume and expected events of a slice over the window: the
 /// baseline (smoothed) × this year's level over the trailing window where
 /// the baseline covers, else a robust (Theil–Sen) trend of the trailing
-/// buckets.
-fn expected_volume(ctx: &Ctx, metric: &str, sel: Sel, rest: bool) -> Option<(f64, f64)> {
+/// buckets. Also the relative variance of the expected events that comes
+/// from estimating this year's level (0 for the trend): a level read off a
+/// few noisy blocks (a small channel, the evening before the rush) is itself
+/// uncertain, and a test against it must allow for that.
+fn expected_volume(ctx: &Ctx, metric: &str, sel: Sel, rest: bool) -> Option<(f64, f64, f64)> {
     let (t, w, tr) = (ctx.t, ctx.w(), ctx.trailing);
     if let (Some((bn, scale)), Some(bt)) = (
         baseline_now(ctx, sel, rest),
@@ -500,11 +503,23 @@ fn expected_volume(ctx: &Ctx, metric: &str, sel: Sel, rest: bool) -> Option<(f64
             }
             from += block;
         }
+        // Spread of the blocks' log ratios → variance of their median
+        // (≈ (1.25 σ)² / n). Blocks with no events of ours carry no log.
+        let logs: Vec<f64> = le.iter().filter(|r| **r > 0.0).map(|r| r.ln()).collect();
+        let level_var = if logs.len() >= 2 {
+            let mut sorted = logs.clone();
+            let mid = median(&mut sorted).unwrap_or(0.0);
+            let sigma = mad_sigma(&logs, mid);
+            (1.25 * sigma).powi(2) / logs.len() as f64
+        } else {
+            0.0
+        };
         if let (Some(level), Some(level_events)) = (median(&mut lv), median(&mut le)) {
             if level > 0.0 && level_events > 0.0 {
                 return Some((
                     volume(metric, &bn) * scale * level.clamp(0.05, 20.0),
                     events(metric, &bn) * scale * level_events.clamp(0.05, 20.0),
+                    level_var,
                 ));
             }
         }
@@ -551,7 +566,7 @@ fn expected_volume(ctx: &Ctx, metric: &str, sel: Sel, rest: bool) -> Option<(f64
     } else {
         ev
     };
-    (ev > 0.0).then_some((ev, ee))
+    (ev > 0.0).then_some((ev, ee, 0.0))
 }
 
 fn judge_volume(
@@ -580,16 +595,19 @@ fn judge_volume(
     if per_window < ctx.s.min_volume / 4.0 && frozen.is_none() {
         return None;
     }
-    let (e, e_events) = expected_volume(ctx, metric, sel, rest)?;
+    let (e, e_events, level_var) = expected_volume(ctx, metric, sel, rest)?;
     let e = frozen.unwrap_or(e);
     if e_events < ctx.s.min_volume || e <= 0.0 {
         return None;
     }
     let drop = 1.0 - obs / e;
     // Significance from the events (Poisson, halved for over-dispersion):
-    // a few big orders must not make a GMV "drop".
+    // a few big orders must not make a GMV "drop". The uncertainty of the
+    // level adds its variance (e_events² × its relative variance) to the
+    // count's, so the dispersion factor grows from 2 by e_events × level_var.
     let seen = events(metric, &now);
-    let mut surprise = poisson_low_surprise(seen / 2.0, e_events / 2.0);
+    let disp = 2.0 + e_events * level_var;
+    let mut surprise = poisson_low_surprise(seen / disp, e_events / disp);
     // A fall of the amounts (AOV) with the usual number of orders: the
     // window's AOV against the AOVs of the site's own earlier windows (the
     // last three hours of this phase), each window's deviation scaled by
@@ -807,7 +825,7 @@ fn decomposition(ctx: &Ctx, sel: Sel) -> Option<Decomposition> {
     let k = w as f64 / ctx.trailing.max(1) as f64;
     let (uv_e, gmv_e) =
         match expected_volume(ctx, "uv", sel, false).zip(expected_volume(ctx, "gmv", sel, false)) {
-            Some(((u, _), (g, _))) => (u, g),
+            Some(((u, _, _), (g, _, _))) => (u, g),
             None => (tr.stages[0] as f64 * k, tr.gmv_yuan() * k),
         };
     Some(Decomposition {
@@ -839,7 +857,7 @@ pub fn evaluate(ctx: &Ctx) -> Vec<Finding> {
         "traffic-up-conversion-down" => narrowed(ctx, metric, &|c, sel, rest, frozen, cur| {
             let conv = judge_ratio(c, "cr.overall", sel, rest, frozen, cur)?;
             let now = win(c, sel, rest, c.t - c.w(), c.t);
-            let (uv_e, _) = expected_volume(c, "uv", sel, rest)?;
+            let (uv_e, _, _) = expected_volume(c, "uv", sel, rest)?;
             let surge = now.stages[0] as f64 / uv_e.max(1.0);
             // Traffic must be well above what was expected for this to be the
             // "traffic up, conversion down" pattern; otherwise it is plain
