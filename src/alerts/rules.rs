@@ -458,8 +458,11 @@ fn events(metric: &str, c: &Counters) -> f64 {
 /// Expected volume and expected events of a slice over the window: the
 /// baseline (smoothed) × this year's level over the trailing window where
 /// the baseline covers, else a robust (Theil–Sen) trend of the trailing
-/// buckets.
-fn expected_volume(ctx: &Ctx, metric: &str, sel: Sel, rest: bool) -> Option<(f64, f64)> {
+/// buckets. Also the relative variance of the expected events that comes
+/// from estimating this year's level (0 for the trend): a level read off a
+/// few noisy blocks (a small channel, the evening before the rush) is itself
+/// uncertain, and a test against it must allow for that.
+fn expected_volume(ctx: &Ctx, metric: &str, sel: Sel, rest: bool) -> Option<(f64, f64, f64)> {
     let (t, w, tr) = (ctx.t, ctx.w(), ctx.trailing);
     if let (Some((bn, scale)), Some(bt)) = (
         baseline_now(ctx, sel, rest),
@@ -496,11 +499,23 @@ fn expected_volume(ctx: &Ctx, metric: &str, sel: Sel, rest: bool) -> Option<(f64
             }
             from += block;
         }
+        // Spread of the blocks' log ratios → variance of their median
+        // (≈ (1.25 σ)² / n). Blocks with no events of ours carry no log.
+        let logs: Vec<f64> = le.iter().filter(|r| **r > 0.0).map(|r| r.ln()).collect();
+        let level_var = if logs.len() >= 2 {
+            let mut sorted = logs.clone();
+            let mid = median(&mut sorted).unwrap_or(0.0);
+            let sigma = mad_sigma(&logs, mid);
+            (1.25 * sigma).powi(2) / logs.len() as f64
+        } else {
+            0.0
+        };
         if let (Some(level), Some(level_events)) = (median(&mut lv), median(&mut le)) {
             if level > 0.0 && level_events > 0.0 {
                 return Some((
                     volume(metric, &bn) * scale * level.clamp(0.05, 20.0),
                     events(metric, &bn) * scale * level_events.clamp(0.05, 20.0),
+                    level_var,
                 ));
             }
         }
@@ -547,7 +562,7 @@ fn expected_volume(ctx: &Ctx, metric: &str, sel: Sel, rest: bool) -> Option<(f64
     } else {
         ev
     };
-    (ev > 0.0).then_some((ev, ee))
+    (ev > 0.0).then_some((ev, ee, 0.0))
 }
 
 fn judge_volume(
@@ -576,50 +591,79 @@ fn judge_volume(
     if per_window < ctx.s.min_volume / 4.0 && frozen.is_none() {
         return None;
     }
-    let (e, e_events) = expected_volume(ctx, metric, sel, rest)?;
+    let (e, e_events, level_var) = expected_volume(ctx, metric, sel, rest)?;
     let e = frozen.unwrap_or(e);
     if e_events < ctx.s.min_volume || e <= 0.0 {
         return None;
     }
     let drop = 1.0 - obs / e;
     // Significance from the events (Poisson, halved for over-dispersion):
-    // a few big orders must not make a GMV "drop".
+    // a few big orders must not make a GMV "drop". The uncertainty of the
+    // level adds its variance (e_events² × its relative variance) to the
+    // count's, so the dispersion factor grows from 2 by e_events × level_var.
     let seen = events(metric, &now);
-    let mut surprise = poisson_low_surprise(seen / 2.0, e_events / 2.0);
-    // A fall of the amounts (AOV) with the usual number of orders: judge the
-    // site's GMV against the spread of its own earlier windows — separate
-    // windows over the last three hours (heavy-tailed amounts make that spread
-    // wide), and a stricter significance, so only a clear fall passes.
+    let disp = 2.0 + e_events * level_var;
+    let mut surprise = poisson_low_surprise(seen / disp, e_events / disp);
+    // A fall of the amounts (AOV) with the usual number of orders: the
+    // window's AOV against the AOVs of the site's own earlier windows (the
+    // last three hours of this phase), each window's deviation scaled by
+    // √orders so windows of any size compare; heavy-tailed amounts make that
+    // spread wide, and a stricter significance keeps only a clear fall. The
+    // AOV, not the GMV: a GMV expectation that is off because this year's
+    // level against last year's drifted is an order-count question, which the
+    // Poisson test above answers.
     if metric == "gmv"
         && sel == Sel::All
         && !rest
         && drop > 0.0
+        && seen > 0.0
         && ctx.tier(drop, 0.0, current).is_some()
     {
-        let w = ctx.w();
-        let mut first = ctx
-            .state
-            .first_ts
-            .map_or(Millis::MIN, |f| crate::time::bucket_start(f, w) + w);
-        if let Some(p) = ctx.state.cfg.phase_at(ctx.t - 1) {
-            first = first.max(ctx.state.cfg.phases[p].start); // one phase's shape only
-        }
-        let mut sums = Vec::new();
-        let mut to = ctx.t - w;
-        while to - w >= first && sums.len() < 18 {
-            sums.push(volume(metric, &win(ctx, Sel::All, false, to - w, to)));
-            to -= w;
-        }
-        if sums.len() >= 9 {
-            let mut sorted = sums.clone();
-            let center = median(&mut sorted).unwrap_or(0.0);
-            let sd = mad_sigma(&sums, center).max(0.05 * center);
-            if sd > 0.0 {
-                surprise = surprise.max(normal_tail_surprise((e - obs) / sd) - 1.0);
-            }
+        if let Some(z) = aov_fall_z(ctx, obs / seen, seen) {
+            surprise = surprise.max(normal_tail_surprise(z) - 1.0);
         }
     }
     Some(judged(ctx, drop, surprise, obs, e, current))
+}
+
+/// How far (in robust σ) the site's AOV over the window, `aov` on `orders`
+/// orders, lies below the AOVs of its earlier windows in this phase. Each
+/// earlier window's deviation from their median AOV is scaled by the square
+/// root of its orders (an AOV over many orders is steadier); the spread is
+/// their root mean square about that median, floored at 5% of the AOV per
+/// order-window. Not a MAD: amounts are a mixture (a window with few
+/// 家电 orders has a low AOV) whose core is much narrower than its spread,
+/// and a MAD of 9–18 windows would call such a window a 5σ fall.
+fn aov_fall_z(ctx: &Ctx, aov: f64, orders: f64) -> Option<f64> {
+    let w = ctx.w();
+    let mut first = ctx
+        .state
+        .first_ts
+        .map_or(Millis::MIN, |f| crate::time::bucket_start(f, w) + w);
+    if let Some(p) = ctx.state.cfg.phase_at(ctx.t - 1) {
+        first = first.max(ctx.state.cfg.phases[p].start); // one phase's shape only
+    }
+    let mut past = Vec::new(); // (aov, orders)
+    let mut to = ctx.t - w;
+    let mut windows = 0;
+    while to - w >= first && windows < 18 {
+        let c = win(ctx, Sel::All, false, to - w, to);
+        if c.orders > 0 {
+            past.push((c.gmv_yuan() / c.orders as f64, c.orders as f64));
+        }
+        windows += 1;
+        to -= w;
+    }
+    if past.len() < 9 {
+        return None;
+    }
+    let mut aovs: Vec<f64> = past.iter().map(|p| p.0).collect();
+    let center = median(&mut aovs)?;
+    let devs: Vec<f64> = past.iter().map(|(a, n)| (a - center) * n.sqrt()).collect();
+    let rms = (devs.iter().map(|d| d * d).sum::<f64>() / (devs.len() - 1) as f64).sqrt();
+    let mut roots: Vec<f64> = past.iter().map(|p| p.1.sqrt()).collect();
+    let sd = rms.max(0.05 * center * median(&mut roots)?);
+    (sd > 0.0).then(|| (center - aov) * orders.sqrt() / sd)
 }
 
 /// Judges a slice (or the rest of the site without it, when `rest`), given
@@ -777,7 +821,7 @@ fn decomposition(ctx: &Ctx, sel: Sel) -> Option<Decomposition> {
     let k = w as f64 / ctx.trailing.max(1) as f64;
     let (uv_e, gmv_e) =
         match expected_volume(ctx, "uv", sel, false).zip(expected_volume(ctx, "gmv", sel, false)) {
-            Some(((u, _), (g, _))) => (u, g),
+            Some(((u, _, _), (g, _, _))) => (u, g),
             None => (tr.stages[0] as f64 * k, tr.gmv_yuan() * k),
         };
     Some(Decomposition {
@@ -809,7 +853,7 @@ pub fn evaluate(ctx: &Ctx) -> Vec<Finding> {
         "traffic-up-conversion-down" => narrowed(ctx, metric, &|c, sel, rest, frozen, cur| {
             let conv = judge_ratio(c, "cr.overall", sel, rest, frozen, cur)?;
             let now = win(c, sel, rest, c.t - c.w(), c.t);
-            let (uv_e, _) = expected_volume(c, "uv", sel, rest)?;
+            let (uv_e, _, _) = expected_volume(c, "uv", sel, rest)?;
             let surge = now.stages[0] as f64 / uv_e.max(1.0);
             // Traffic must be well above what was expected for this to be the
             // "traffic up, conversion down" pattern; otherwise it is plain
