@@ -16,6 +16,18 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// The program, killed if a failed assertion leaves it running.
+struct Reap(std::process::Child);
+
+impl Drop for Reap {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 fn open_pty() -> (OwnedFd, OwnedFd) {
     let (mut master, mut slave) = (0, 0);
     let size = libc::winsize {
@@ -80,7 +92,7 @@ fn screen_then_hang_up(block_sighup: bool) -> (std::process::ExitStatus, Duratio
             Ok(())
         });
     }
-    let mut child = cmd.spawn().expect("start warroom");
+    let mut child = Reap(cmd.spawn().expect("start warroom"));
     drop(slave);
 
     // Read until the screen is up (the footer's help hint is drawn),
@@ -113,11 +125,10 @@ fn screen_then_hang_up(block_sighup: bool) -> (std::process::ExitStatus, Duratio
     drop(master);
     let hung_up = Instant::now();
     loop {
-        if let Some(status) = child.try_wait().expect("wait") {
+        if let Some(status) = child.0.try_wait().expect("wait") {
             return (status, hung_up.elapsed());
         }
         if hung_up.elapsed() > Duration::from_secs(10) {
-            let _ = child.kill();
             panic!("still running 10 s after its terminal hung up (block SIGHUP: {block_sighup})");
         }
         std::thread::sleep(Duration::from_millis(10));
