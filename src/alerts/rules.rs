@@ -51,11 +51,14 @@ pub struct Detail {
 /// The figures behind a rule's judgement (the drill-down's note line).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Note {
-    /// budget-pace: spend over the window (`window_min` minutes) vs the
-    /// plan there, the phase's spend so far vs its budget, and when it runs
+    /// budget-pace: spend over the window (`window_min` minutes; without a
+    /// baseline, the phase so far) vs the plan there, the phase's spend so far vs its budget, and when it runs
     /// out at this pace.
     BudgetPace {
         window_min: i64,
+        /// Whether `actual`/`planned` are over the window or (no baseline)
+        /// the phase so far against an even spread.
+        basis: crate::budget::Basis,
         actual: f64,
         planned: f64,
         spent: f64,
@@ -935,6 +938,7 @@ fn budget_pace(ctx: &Ctx) -> Vec<Finding> {
         let mut f = finding(metric, scope, tier, Some(wp.pace), Some(1.0));
         f.detail.note = Some(Note::BudgetPace {
             window_min: burn.window / MINUTE,
+            basis: wp.basis,
             actual: wp.actual,
             planned: wp.planned,
             spent: line.spent,

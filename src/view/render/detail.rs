@@ -16,6 +16,7 @@ use super::panels::{
 use crate::alerts::model::{Tier, Transition};
 use crate::alerts::rules::{Note, RunsOut};
 use crate::alerts::settings::Direction;
+use crate::budget::Basis;
 use crate::config::PhaseKind;
 use crate::figures::Counters;
 use crate::time::{format_clock, Millis};
@@ -350,6 +351,7 @@ pub fn note_text(lang: Lang, n: &Note) -> String {
     match n {
         Note::BudgetPace {
             window_min,
+            basis,
             actual,
             planned,
             spent,
@@ -374,14 +376,19 @@ pub fn note_text(lang: Lang, n: &Note) -> String {
                 money(lang, *spent),
                 money(lang, *phase_plan),
             );
-            if zh {
-                format!(
+            match (basis, zh) {
+                (Basis::Window, true) => format!(
                     "近 {window_min} 分钟花费 {a}, 计划 {p}; 本阶段已花 {sp} / 预算 {pp}; {out}"
-                )
-            } else {
-                format!(
+                ),
+                (Basis::Window, false) => format!(
                     "spend over {window_min} min {a} vs plan {p}; phase spent {sp} of {pp}; {out}"
-                )
+                ),
+                (Basis::PhaseSoFar, true) => {
+                    format!("无基线: 本阶段至今花费 {a}, 按匀速应为 {p}; 预算 {pp}; {out}")
+                }
+                (Basis::PhaseSoFar, false) => format!(
+                    "no baseline: phase so far {a} vs {p} at an even pace; budget {pp}; {out}"
+                ),
             }
         }
         Note::Roi { phase, gmv, spend } => {
@@ -691,7 +698,13 @@ fn detail_sections<'a>(m: &Model, d: &AlertDetail, ui: &Ui, th: &Theme, w: usize
                     "{} {} {}",
                     lang.t("窗口", "window"),
                     st.window_minutes,
-                    lang.t("分钟", "min")
+                    // The generic metric rule counts its window in points
+                    // of the series, whatever their spacing.
+                    if a.rule == "metric-anomaly" {
+                        lang.t("个点", "points")
+                    } else {
+                        lang.t("分钟", "min")
+                    }
                 ),
                 format!(
                     "{} {}{}",
@@ -1336,6 +1349,7 @@ mod tests {
         let notes = [
             Note::BudgetPace {
                 window_min: 30,
+                basis: Basis::Window,
                 actual: 565.0,
                 planned: 387.0,
                 spent: 54_200.0,
@@ -1344,6 +1358,7 @@ mod tests {
             },
             Note::BudgetPace {
                 window_min: 30,
+                basis: Basis::PhaseSoFar,
                 actual: 1.0,
                 planned: 1.0,
                 spent: 2.0,
