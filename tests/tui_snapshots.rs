@@ -219,6 +219,31 @@ fn times_of_another_day_carry_their_date() {
     assert!(text.contains(&opened), "missing {opened:?} in\n{text}");
 }
 
+/// However narrow, the footer keeps the way out: at 80 columns a replay's
+/// hints do not all fit, and `q` is the one that must stay.
+#[test]
+fn the_footer_always_says_how_to_quit() {
+    let f = fixture();
+    for lang in [Lang::Zh, Lang::En] {
+        let mut u = Ui::new(
+            lang,
+            Status::Replay {
+                speed: 60.0,
+                paused: false,
+                ended: false,
+                seeking: None,
+                loading: None,
+                fault: None,
+            },
+        );
+        u.color = false;
+        let text = screen_text(&f.incident, &u, 80, 24);
+        let footer = text.lines().last().expect("a footer");
+        let quit = lang_pick(lang, "q 退出", "q quit");
+        assert!(footer.contains(quit), "no {quit:?} in {footer:?}");
+    }
+}
+
 #[test]
 fn too_small_and_every_size_renders() {
     let f = fixture();

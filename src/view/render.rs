@@ -511,9 +511,21 @@ fn footer(buf: &mut Buffer, area: Rect, m: &Model, ui: &Ui, th: &Theme, hits: &m
     let avail = (area.width as usize).saturating_sub(rw + 2);
     let mut spans = Vec::new();
     let mut used = 0;
-    for (k, d, key) in keys {
-        let kw = width(k) + width(d) + 2;
-        if used + kw > avail {
+    // The last hint (how to quit) keeps its room when the others do not fit.
+    let hint_w = |k: &str, d: &str| width(k) + width(d) + 2;
+    let quit_w = keys.last().map_or(0, |(k, d, _)| hint_w(k, d));
+    let n = keys.len();
+    for (i, (k, d, key)) in keys.into_iter().enumerate() {
+        let kw = hint_w(k, d);
+        let room = if i + 1 < n {
+            avail.saturating_sub(quit_w)
+        } else {
+            avail
+        };
+        if used + kw > room {
+            if i + 1 < n {
+                continue;
+            }
             break;
         }
         spans.push(s(format!(" {k}"), th.key()));
