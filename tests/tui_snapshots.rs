@@ -225,17 +225,7 @@ fn times_of_another_day_carry_their_date() {
 fn the_footer_always_says_how_to_quit() {
     let f = fixture();
     for lang in [Lang::Zh, Lang::En] {
-        let mut u = Ui::new(
-            lang,
-            Status::Replay {
-                speed: 60.0,
-                paused: false,
-                ended: false,
-                seeking: None,
-                loading: None,
-                fault: None,
-            },
-        );
+        let mut u = Ui::new(lang, Status::playing(60.0));
         u.color = false;
         let text = screen_text(&f.incident, &u, 80, 24);
         let footer = text.lines().last().expect("a footer");
@@ -282,17 +272,7 @@ fn too_small_and_every_size_renders() {
 fn keys_move_focus_drill_filter_and_ack() {
     let f = fixture();
     let model = Model::build(&f.incident, &Filter::default());
-    let mut u = Ui::new(
-        Lang::Zh,
-        Status::Replay {
-            speed: 60.0,
-            paused: false,
-            ended: false,
-            seeking: None,
-            loading: None,
-            fault: None,
-        },
-    );
+    let mut u = Ui::new(Lang::Zh, Status::playing(60.0));
     u.size = (160, 48);
     assert_eq!(u.focus, PanelId::Alerts);
     // Enter on the alerts panel drills into the selected (most severe) alert.

@@ -117,6 +117,18 @@ pub enum Status {
 }
 
 impl Status {
+    /// A replay playing at `speed`, loaded, nothing pending.
+    pub fn playing(speed: f64) -> Status {
+        Status::Replay {
+            speed,
+            paused: false,
+            ended: false,
+            seeking: None,
+            loading: None,
+            fault: None,
+        }
+    }
+
     pub fn is_replay(&self) -> bool {
         matches!(self, Status::Replay { .. })
     }

@@ -78,17 +78,7 @@ fn metric_of(m: &Model, id: &str) -> String {
 }
 
 fn new_ui(w: u16, h: u16) -> Ui {
-    let mut u = Ui::new(
-        Lang::Zh,
-        Status::Replay {
-            speed: 60.0,
-            paused: false,
-            ended: false,
-            seeking: None,
-            loading: None,
-            fault: None,
-        },
-    );
+    let mut u = Ui::new(Lang::Zh, Status::playing(60.0));
     u.color = false;
     u.size = (w, h);
     u
