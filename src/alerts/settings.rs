@@ -196,7 +196,7 @@ pub fn rule_defs() -> Vec<RuleDef> {
             en: w("15s response below SLA",
                 "15-second response rate confidently below the SLA (domain: ≥ 95%)",
                 "first replies in the window"),
-            defaults: s(quiet, 10, 3, 5, [0.95, 0.85, 0.6], 20.0, 2.58) },
+            defaults: s(quiet, 10, 3, 5, [0.95, 0.85, 0.6], 20.0, 3.09) },
         RuleDef { name: "cs-fcr-sla", panel: Cs, metric: "cs.fcr", direction: Floor,
             zh: w("首次解决率不达标",
                 "首次解决率连置信上界都低于 SLA (规范: ≥ 85%)",
