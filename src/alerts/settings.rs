@@ -47,7 +47,8 @@ pub struct RuleSettings {
     pub min_volume: f64,
     /// Minimum statistical significance: −log10 of the tail probability
     /// for count rules (5 = one in 100 000), the one-sided z of the
-    /// confidence bound for SLA floors.
+    /// confidence bound for SLA floors (the CS floors open on it and read
+    /// their tier at the smaller of it and 2.58, see `rules::FLOOR_TIER_Z`).
     pub z: f64,
     /// How much better than the threshold a figure must get before an open
     /// alert lets go of a tier (fraction of the threshold distance).
