@@ -980,11 +980,35 @@ fn roi_floor(ctx: &Ctx) -> Vec<Finding> {
     vec![f]
 }
 
+/// One-sided z of the bound a CS floor's tier is read on once the rate is
+/// confidently below its SLA (0.5% per window). The rule's own `z` decides
+/// whether anything opens: that look is taken every minute of every day on a
+/// rate that normally sits just above the SLA, so it carries the multiplicity
+/// correction (3.09 for the 15-second rate). Which floor a breach is under is
+/// one question per incident, asked of a desk already known to be breaching,
+/// so it needs no such correction, and a real collapse reaches 警告 as soon as
+/// the plain per-window evidence is there.
+const FLOOR_TIER_Z: f64 = 2.58;
+
 /// As `floor_tier`, opening on the confidence bound but holding a tier
 /// while the point estimate is still under its floor: confident to open,
 /// back to normal to close, so a rate hovering at the SLA does not flap.
-fn floor_tier_held(ctx: &Ctx, bound: f64, point: f64, current: Option<Tier>) -> Option<Tier> {
-    let opened = floor_tier(ctx, bound, None);
+/// `open_bound` (at the rule's `z`) must be under the first floor for
+/// anything to open; the tier is then read on `tier_bound` (at
+/// `FLOOR_TIER_Z`, or the rule's `z` if that is lower).
+fn floor_tier_held(
+    ctx: &Ctx,
+    open_bound: f64,
+    tier_bound: f64,
+    point: f64,
+    current: Option<Tier>,
+) -> Option<Tier> {
+    let confident = current.is_some() || floor_tier(ctx, open_bound, None).is_some();
+    let opened = if confident {
+        floor_tier(ctx, tier_bound.min(open_bound), None)
+    } else {
+        None
+    };
     let held = current.and_then(|c| floor_tier(ctx, point, None).map(|t| t.min(c)));
     opened.max(held)
 }
@@ -1015,8 +1039,9 @@ fn cs_rate(ctx: &Ctx, parts: fn(&Counters) -> (f64, f64)) -> Vec<Finding> {
     }
     let metric = ctx.def.metric;
     let (_, upper) = wilson(k, n, ctx.s.z);
+    let (_, tier_upper) = wilson(k, n, ctx.s.z.min(FLOOR_TIER_Z));
     let open = ctx.open_info(metric, &Scope::site());
-    let tier = floor_tier_held(ctx, upper, k / n, open.and_then(|o| o.tier));
+    let tier = floor_tier_held(ctx, upper, tier_upper, k / n, open.and_then(|o| o.tier));
     let mut f = finding(
         metric,
         Scope::site(),
@@ -1042,9 +1067,10 @@ fn cs_satisfaction(ctx: &Ctx) -> Vec<Finding> {
     let mean = now.cs_score_sum as f64 / n;
     let var = (now.cs_score_sq_sum as f64 / n - mean * mean).max(0.04);
     let upper = mean + ctx.s.z * (var / n).sqrt();
+    let tier_upper = mean + ctx.s.z.min(FLOOR_TIER_Z) * (var / n).sqrt();
     let metric = ctx.def.metric;
     let open = ctx.open_info(metric, &Scope::site());
-    let tier = floor_tier_held(ctx, upper, mean, open.and_then(|o| o.tier));
+    let tier = floor_tier_held(ctx, upper, tier_upper, mean, open.and_then(|o| o.tier));
     vec![finding(
         metric,
         Scope::site(),

@@ -47,7 +47,8 @@ pub struct RuleSettings {
     pub min_volume: f64,
     /// Minimum statistical significance: −log10 of the tail probability
     /// for count rules (5 = one in 100 000), the one-sided z of the
-    /// confidence bound for SLA floors.
+    /// confidence bound for SLA floors (the CS floors open on it and read
+    /// their tier at the smaller of it and 2.58, see `rules::FLOOR_TIER_Z`).
     pub z: f64,
     /// How much better than the threshold a figure must get before an open
     /// alert lets go of a tier (fraction of the threshold distance).
@@ -196,7 +197,7 @@ pub fn rule_defs() -> Vec<RuleDef> {
             en: w("15s response below SLA",
                 "15-second response rate confidently below the SLA (domain: ≥ 95%)",
                 "first replies in the window"),
-            defaults: s(quiet, 10, 3, 5, [0.95, 0.85, 0.6], 20.0, 2.58) },
+            defaults: s(quiet, 10, 3, 5, [0.95, 0.85, 0.6], 20.0, 3.09) },
         RuleDef { name: "cs-fcr-sla", panel: Cs, metric: "cs.fcr", direction: Floor,
             zh: w("首次解决率不达标",
                 "首次解决率连置信上界都低于 SLA (规范: ≥ 85%)",
