@@ -22,20 +22,8 @@ use warroom::session::{self, Session};
 use warroom::source::Input;
 use warroom::time::{format_ts, parse_offset, parse_ts_str, Millis, SECOND};
 
-const CONFIG: &str = r#"[campaign]
-name = "2026 双11"
-timezone = "+08:00"
-
-[[phase]]
-name = "预热"
-start = "2026-11-01T20:00:00+08:00"
-end = "2026-11-11T00:00:00+08:00"
-
-[[phase]]
-name = "爆发"
-start = "2026-11-11T00:00:00+08:00"
-end = "2026-11-12T00:00:00+08:00"
-"#;
+/// The rule tests' 双11 phases.
+const CONFIG: &str = common::DOUBLE11_PHASES;
 
 /// The longest the room may wait for an alert once its cause is in a file.
 const LATENCY: Duration = Duration::from_secs(1);

@@ -10,6 +10,8 @@
 //! Each test asserts what the war room relies on: the right rule, scope and
 //! tier, soon enough, and silence where nothing happened.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -469,25 +471,7 @@ impl Desk {
 
 // ---- config and replay ------------------------------------------------------------
 
-const PHASES: &str = r#"[campaign]
-name = "2026 双11"
-timezone = "+08:00"
-
-[[phase]]
-name = "预热"
-start = "2026-11-01T20:00:00+08:00"
-end = "2026-11-11T00:00:00+08:00"
-
-[[phase]]
-name = "爆发"
-start = "2026-11-11T00:00:00+08:00"
-end = "2026-11-12T00:00:00+08:00"
-
-[[phase]]
-name = "收尾"
-start = "2026-11-12T00:00:00+08:00"
-end = "2026-11-14T00:00:00+08:00"
-"#;
+use common::DOUBLE11_PHASES as PHASES;
 
 const BUDGET: &str = r#"
 [targets]
@@ -1634,19 +1618,23 @@ fn hot_sku_out_is_emergency_and_non_hot_below_safety_is_notice_only() {
 
 // ---- feed stall and inhibition ----------------------------------------------------------
 
-#[test]
-fn order_feed_stall_warns_and_inhibits_sales_drop() {
+/// A shop whose order pipeline stalls 12:00–12:15 while traffic goes on.
+fn replay_with_order_stall() -> Run {
     let b = Bench::new();
     let mut rec = Recording::default();
     let mut shop = Shop::new(111, "O");
-    // The order pipeline stalls 12:00–12:15; traffic goes on.
     shop.run(&mut rec, day(10, 0), day(13, 0), |m, s| {
         if (day(12, 0)..day(12, 15)).contains(&m) {
             s.orders_written = false;
         }
     });
     rec.write(&b.campaign());
-    let run = b.replay(&config_text(None, ""));
+    b.replay(&config_text(None, ""))
+}
+
+#[test]
+fn order_feed_stall_warns_and_inhibits_sales_drop() {
+    let run = replay_with_order_stall();
     let all = dump(&run.events);
     let stall = of_rule(&run.events, "feed-stall");
     let open = with(&stall, Transition::Open);
@@ -1679,16 +1667,7 @@ fn gmv_gap_left_by_a_stalled_order_feed_is_not_a_sales_drop() {
     // Same stall as above. Once orders flow again, the ten-minute GMV window
     // still holds the silent minutes: those are missing data, not lost sales,
     // so no sales-drop should open in the minutes after the feed recovers.
-    let b = Bench::new();
-    let mut rec = Recording::default();
-    let mut shop = Shop::new(111, "O");
-    shop.run(&mut rec, day(10, 0), day(13, 0), |m, s| {
-        if (day(12, 0)..day(12, 15)).contains(&m) {
-            s.orders_written = false;
-        }
-    });
-    rec.write(&b.campaign());
-    let run = b.replay(&config_text(None, ""));
+    let run = replay_with_order_stall();
     let sales = of_rule(&run.events, "sales-drop");
     let after: Vec<AlertEvent> = with(&sales, Transition::Open)
         .into_iter()

@@ -34,3 +34,25 @@ pub fn config_text(start: &str, end: &str, tz: &str) -> String {
         "[campaign]\nname = \"test\"\ntimezone = \"{tz}\"\n[[phase]]\nname = \"爆发\"\nstart = \"{start}\"\nend = \"{end}\"\n"
     )
 }
+
+/// Campaign and phases of a 双11 (预热 from 11-01 20:00, 爆发 on 11-11,
+/// 收尾 to 11-14): the config the rule tests build on.
+pub const DOUBLE11_PHASES: &str = r#"[campaign]
+name = "2026 双11"
+timezone = "+08:00"
+
+[[phase]]
+name = "预热"
+start = "2026-11-01T20:00:00+08:00"
+end = "2026-11-11T00:00:00+08:00"
+
+[[phase]]
+name = "爆发"
+start = "2026-11-11T00:00:00+08:00"
+end = "2026-11-12T00:00:00+08:00"
+
+[[phase]]
+name = "收尾"
+start = "2026-11-12T00:00:00+08:00"
+end = "2026-11-14T00:00:00+08:00"
+"#;
