@@ -128,6 +128,12 @@ pub fn replay(args: RunArgs) -> Result<()> {
         c[1],
         c[2]
     );
+    if stats.files.is_empty() {
+        say!(
+            "warroom: no input files under {} (a recording is .jsonl/.csv files)",
+            a.dir.display()
+        );
+    }
     report_bad_input(&stats);
     Ok(())
 }

@@ -589,7 +589,8 @@ impl LineParser {
                 Some(a) if !a.is_finite() || a < 0.0 => {
                     Err(format!("amount {a}: expected a number ≥ 0"))
                 }
-                Some(a) if a > 1e13 => Err(format!("amount {a}: out of range")),
+                // e-notation: 1e308 written out is 309 digits of error text.
+                Some(a) if a > 1e13 => Err(format!("amount {a:e}: out of range")),
                 Some(a) => Ok(money_from_yuan(a)),
             }
         };
@@ -880,6 +881,10 @@ mod tests {
     fn every_bad_input_case_is_a_reasoned_skip() {
         let cases = [
             ("{not json", "invalid JSON"),
+            (
+                r#"{"ts":"2026-11-11T20:00:00+08:00","kind":"order","order_id":"H","amount":1e308}"#,
+                "amount 1e308: out of range",
+            ),
             (
                 r#"{"ts":"2026-11-11T20:00:00+08:00","kind":"refund"}"#,
                 "unknown kind",

@@ -69,3 +69,20 @@ fn snapshot_command_rejects_bad_arguments() {
         assert!(err.contains(want), "{err}");
     }
 }
+
+/// An empty recording directory is not an error (a live directory starts
+/// empty) but the user is told nothing was read.
+#[test]
+fn replay_of_an_empty_directory_says_so() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let out = Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(["replay"])
+        .arg(tmp.path())
+        .args(["--config", "sample-data/warroom.toml", "--headless"])
+        .current_dir(root())
+        .output()
+        .expect("run warroom");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("no input files under"), "{err}");
+}
