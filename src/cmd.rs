@@ -469,18 +469,35 @@ pub fn eval(a: EvalArgs) -> Result<()> {
     Ok(())
 }
 
-pub fn convert_taobao(input: &Path, output: &Path) -> Result<()> {
-    let r = warroom::convert::taobao_user_behavior(input, output)?;
+pub fn convert(format: warroom::convert::Format, input: &Path, out: &Path) -> Result<()> {
+    let r = format.convert(input, out)?;
     say!(
-        "{} rows ({} skipped) → {} traffic records; visit {} view {} cart {} order {} pay {}",
+        "{}: {} rows read, {} skipped → {} records in {}",
+        format.name(),
         r.rows,
         r.skipped,
         r.records,
-        r.stages[0],
-        r.stages[1],
-        r.stages[2],
-        r.stages[3],
-        r.stages[4]
+        r.recording.display()
+    );
+    for skip in &r.first_skipped {
+        say!("  skipped {skip}");
+    }
+    let kinds: Vec<String> = r.by_kind.iter().map(|(k, n)| format!("{k} {n}")).collect();
+    say!("  records by kind: {}", kinds.join(", "));
+    if r.stages.iter().any(|&n| n > 0) {
+        let [visit, view, cart, order, pay] = r.stages;
+        say!("  funnel: visit {visit} → view {view} → cart {cart} → order {order} → pay {pay}");
+    }
+    match &r.config {
+        Some(c) => say!(
+            "  wrote {} (one 爆发 phase over the data; edit to taste)",
+            c.display()
+        ),
+        None => say!("  kept the existing {}", out.join("warroom.toml").display()),
+    }
+    say!(
+        "replay it: warroom replay {}",
+        out.join("campaign").display()
     );
     Ok(())
 }

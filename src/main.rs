@@ -62,12 +62,16 @@ enum Command {
     /// Replay headless and score the alerts against ground truth (the
     /// simulator's truth.json) or NAB's labelled anomaly windows.
     Eval(EvalArgs),
-    /// Convert a public data set into contract records (e.g. Taobao UserBehavior).
-    ConvertTaobao {
-        /// UserBehavior CSV (user,item,category,behavior,unix seconds; no header).
+    /// Convert a public data set into a recording: OUT/campaign/<format>.jsonl
+    /// and a starting OUT/warroom.toml (see docs/real-data.md).
+    Convert {
+        /// Which data set's layout INPUT has.
+        #[arg(value_enum)]
+        format: warroom::convert::Format,
+        /// The data set's file, or a directory of its .csv files.
         input: PathBuf,
-        /// Output JSON-lines file (put it in its own recording directory).
-        output: PathBuf,
+        /// Output directory (created; an existing warroom.toml is kept).
+        out: PathBuf,
     },
     /// Validate a config file and print it resolved, defaults included.
     CheckConfig {
@@ -236,7 +240,7 @@ fn main() -> ExitCode {
         Command::Simulate(a) => cmd::simulate(a),
         Command::Eval(a) => cmd::eval(a),
         Command::CheckConfig { file } => cmd::check_config(&file),
-        Command::ConvertTaobao { input, output } => cmd::convert_taobao(&input, &output),
+        Command::Convert { format, input, out } => cmd::convert(format, &input, &out),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use warroom::alerts::model::{AlertEvent, Tier};
 use warroom::config::Config;
+use warroom::convert::Format;
 use warroom::eval::nab_score;
 
 fn config(name: &str) -> Arc<Config> {
@@ -32,13 +33,14 @@ fn alerts(dir: &Path, cfg: Arc<Config>) -> Vec<AlertEvent> {
 fn taobao_slice_is_noisy_but_normal() {
     let src = common::real_data("taobao-userbehavior-2h/UserBehavior_2017-11-26_0900-1055_CST.csv");
     let dir = tempfile::tempdir().unwrap();
-    let report =
-        warroom::convert::taobao_user_behavior(&src, &dir.path().join("traffic.jsonl")).unwrap();
+    let report = Format::TaobaoUserbehavior
+        .convert(&src, dir.path())
+        .unwrap();
     assert_eq!(report.rows, 96_168);
     assert_eq!(report.skipped, 0);
     // The README's event mix: pv 85,773, cart 5,292, buy 2,144.
     assert_eq!(report.stages[1..], [85_773, 5_292, 2_144, 2_144]);
-    let events = alerts(dir.path(), config("taobao-2h.toml"));
+    let events = alerts(&dir.path().join("campaign"), config("taobao-2h.toml"));
     let loud: Vec<_> = events.iter().filter(|e| e.tier >= Tier::Warning).collect();
     assert!(loud.is_empty(), "alerts ≥ 警告 on normal traffic: {loud:?}");
 }

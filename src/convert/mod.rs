@@ -1,0 +1,247 @@
+//! Importers that turn public e-commerce data sets into contract records,
+//! so the war room can be checked on data nobody here generated.
+//!
+//! Each importer reads one data set's own layout, maps it onto the contract
+//! (the mapping is documented on the importer and in `docs/real-data.md`) and
+//! writes `OUT/campaign/<format>.jsonl` in event-time order, plus a starting
+//! `OUT/warroom.toml` (one 爆发 phase over the data's span) unless one is
+//! there already. Rows that do not fit are skipped and counted with their
+//! line numbers, as the reader does for contract files.
+//!
+//! The importers hold the converted records in memory to sort them: they
+//! are meant for the data sets' published slices (megabytes), not for
+//! streaming gigabytes.
+
+pub mod taobao;
+
+use std::collections::BTreeMap;
+use std::fmt::Display;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, FixedOffset, SecondsFormat};
+
+/// The data sets `warroom convert` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Taobao UserBehavior (user,item,category,behavior,unix seconds; no header):
+    /// the funnel per minute and category.
+    TaobaoUserbehavior,
+}
+
+impl Format {
+    /// The name on the command line and of the written file.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::TaobaoUserbehavior => "taobao-userbehavior",
+        }
+    }
+
+    /// Read `input` (a file, or a directory of the data set's files) and
+    /// write the recording under `out_dir`.
+    pub fn convert(self, input: &Path, out_dir: &Path) -> Result<Report> {
+        match self {
+            Format::TaobaoUserbehavior => taobao::user_behavior(input, out_dir),
+        }
+    }
+}
+
+/// The funnel stages of `traffic` records, in order.
+pub const STAGES: [&str; 5] = ["visit", "view", "cart", "order", "pay"];
+
+/// How many skipped rows are kept with their reason.
+pub const SKIPS_KEPT: usize = 5;
+
+/// What a conversion read and wrote.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Report {
+    /// Data rows read (header rows not counted).
+    pub rows: u64,
+    /// Rows that could not be mapped, and the first few as `file:line: reason`.
+    pub skipped: u64,
+    pub first_skipped: Vec<String>,
+    /// Contract records written, in all and per `kind`.
+    pub records: u64,
+    pub by_kind: BTreeMap<String, u64>,
+    /// People per funnel stage in the `traffic` records written: visit,
+    /// view, cart, order, pay.
+    pub stages: [u64; 5],
+    /// Event time of the first and last record written (epoch ms).
+    pub first_ts: Option<i64>,
+    pub last_ts: Option<i64>,
+    /// The recording file and the config written (None: one was there).
+    pub recording: PathBuf,
+    pub config: Option<PathBuf>,
+}
+
+impl Report {
+    /// Count a row that does not fit, keeping the first few reasons.
+    pub fn skip(&mut self, file: &Path, line: u64, why: impl Display) {
+        self.skipped += 1;
+        if self.first_skipped.len() < SKIPS_KEPT {
+            let name = file.file_name().unwrap_or(file.as_os_str());
+            self.first_skipped
+                .push(format!("{}:{line}: {why}", name.to_string_lossy()));
+        }
+    }
+}
+
+/// Contract records collected in any order and written in event-time order
+/// (ties keep their arrival order, so the output is deterministic).
+pub struct Recording {
+    tz: FixedOffset,
+    records: Vec<(i64, String, serde_json::Map<String, serde_json::Value>)>,
+}
+
+impl Recording {
+    /// `tz` is the offset the written timestamps carry (the data set's own).
+    pub fn new(tz: FixedOffset) -> Self {
+        Recording {
+            tz,
+            records: Vec::new(),
+        }
+    }
+
+    /// Add a record of `kind` at `ts_ms` with its other fields.
+    pub fn push(&mut self, ts_ms: i64, kind: &str, fields: serde_json::Value) {
+        let fields = match fields {
+            serde_json::Value::Object(fields) => fields,
+            _ => serde_json::Map::new(),
+        };
+        self.records.push((ts_ms, kind.to_owned(), fields));
+    }
+
+    /// Write `out_dir/campaign/<name>.jsonl` and, unless there is one,
+    /// `out_dir/warroom.toml`; fill the report's output figures.
+    pub fn finish(
+        mut self,
+        out_dir: &Path,
+        format: Format,
+        campaign: &str,
+        report: &mut Report,
+    ) -> Result<()> {
+        self.records.sort_by_key(|(ts, _, _)| *ts);
+        let dir = out_dir.join("campaign");
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        let path = dir.join(format!("{}.jsonl", format.name()));
+        let file = std::fs::File::create(&path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        let mut out = BufWriter::new(file);
+        for (ts, kind, fields) in std::mem::take(&mut self.records) {
+            if kind == "traffic" {
+                let stage = fields.get("stage").and_then(|s| s.as_str());
+                if let Some(i) = STAGES.iter().position(|s| Some(*s) == stage) {
+                    let count = fields.get("count").and_then(|c| c.as_u64()).unwrap_or(1);
+                    report.stages[i] += count;
+                }
+            }
+            report.records += 1;
+            report.first_ts.get_or_insert(ts);
+            report.last_ts = Some(ts);
+            // `ts` and `kind` first, as people write them, then the rest.
+            write!(out, "{{\"ts\":")?;
+            serde_json::to_writer(&mut out, &self.ts_text(ts)?)?;
+            write!(out, ",\"kind\":")?;
+            serde_json::to_writer(&mut out, &kind)?;
+            for (key, value) in &fields {
+                out.write_all(b",")?;
+                serde_json::to_writer(&mut out, key)?;
+                out.write_all(b":")?;
+                serde_json::to_writer(&mut out, value)?;
+            }
+            out.write_all(b"}\n")?;
+            *report.by_kind.entry(kind).or_default() += 1;
+        }
+        out.flush()
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        report.recording = path;
+        report.config = self.write_config(out_dir, campaign, report)?;
+        Ok(())
+    }
+
+    fn ts_text(&self, ts_ms: i64) -> Result<String> {
+        let t = DateTime::from_timestamp_millis(ts_ms)
+            .with_context(|| format!("time {ts_ms} ms is out of range"))?
+            .with_timezone(&self.tz);
+        let precision = if ts_ms % 1000 == 0 {
+            SecondsFormat::Secs
+        } else {
+            SecondsFormat::Millis
+        };
+        Ok(t.to_rfc3339_opts(precision, false))
+    }
+
+    /// A starting config: the data set's timezone and one 爆发 phase from the
+    /// first record's day to the day after the last, so every rule runs.
+    fn write_config(
+        &self,
+        out_dir: &Path,
+        campaign: &str,
+        report: &Report,
+    ) -> Result<Option<PathBuf>> {
+        let path = out_dir.join("warroom.toml");
+        let (Some(first), Some(last)) = (report.first_ts, report.last_ts) else {
+            return Ok(None);
+        };
+        if path.exists() {
+            return Ok(None);
+        }
+        let day = |ts: i64, after: bool| -> Result<String> {
+            let t = DateTime::from_timestamp_millis(ts)
+                .context("time out of range")?
+                .with_timezone(&self.tz)
+                .date_naive();
+            let t = if after { t.succ_opt().unwrap_or(t) } else { t };
+            Ok(format!("{t}T00:00:00{}", self.tz))
+        };
+        let text = format!(
+            "# Written by `warroom convert`: the data set's timezone and one 爆发\n\
+             # phase over its span, so every rule runs. Edit the phases (and add\n\
+             # targets, a budget or a baseline) to match what the data was.\n\
+             [campaign]\n\
+             name = {name}\n\
+             timezone = \"{tz}\"\n\n\
+             [[phase]]\n\
+             name = \"爆发\"\n\
+             start = \"{start}\"\n\
+             end = \"{end}\"\n",
+            name = toml_string(campaign),
+            tz = self.tz,
+            start = day(first, false)?,
+            end = day(last, true)?,
+        );
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(Some(path))
+    }
+}
+
+fn toml_string(s: &str) -> String {
+    toml::Value::String(s.to_owned()).to_string()
+}
+
+/// The input files of a data set given as a file or a directory: the file
+/// itself, or the directory's `.csv` files in name order.
+pub fn input_files(input: &Path) -> Result<Vec<PathBuf>> {
+    let meta =
+        std::fs::metadata(input).with_context(|| format!("cannot read {}", input.display()))?;
+    if !meta.is_dir() {
+        return Ok(vec![input.to_owned()]);
+    }
+    let mut files = Vec::new();
+    for entry in
+        std::fs::read_dir(input).with_context(|| format!("cannot read {}", input.display()))?
+    {
+        let path = entry?.path();
+        if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+        {
+            files.push(path);
+        }
+    }
+    files.sort();
+    anyhow::ensure!(!files.is_empty(), "no .csv files in {}", input.display());
+    Ok(files)
+}
