@@ -112,6 +112,17 @@ fn s(
     }
 }
 
+/// A rule's words by its name (the alert log's `rule`): Chinese, English.
+pub fn rule_words(name: &str) -> Option<(RuleWords, RuleWords)> {
+    static WORDS: std::sync::OnceLock<Vec<(&'static str, RuleWords, RuleWords)>> =
+        std::sync::OnceLock::new();
+    WORDS
+        .get_or_init(|| rule_defs().iter().map(|d| (d.name, d.zh, d.en)).collect())
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|(_, zh, en)| (*zh, *en))
+}
+
 /// Every rule the engine has, in evaluation order.
 pub fn rule_defs() -> Vec<RuleDef> {
     use Direction::*;

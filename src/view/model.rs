@@ -331,6 +331,8 @@ pub struct AlertRow {
     pub metric: String,
     pub scope: Scope,
     pub rule: &'static str,
+    /// The figure and its expectation: now while open, at the worst tier
+    /// once resolved.
     pub value: Option<f64>,
     pub expected: Option<f64>,
     pub opened_at: Millis,
@@ -341,6 +343,16 @@ pub struct AlertRow {
 
 impl AlertRow {
     fn of(a: &Alert) -> AlertRow {
+        // A resolved alert's last figure is the one that cleared it (a 15 s
+        // rate back at 100%); the 复盘 wants the figure at its worst tier.
+        let (value, expected) = match a.resolved_at {
+            Some(_) => a
+                .timeline
+                .iter()
+                .find(|p| p.tier == Some(a.max_tier))
+                .map_or((a.value, a.expected), |p| (p.value, p.expected)),
+            None => (a.value, a.expected),
+        };
         AlertRow {
             id: clean(&a.id),
             tier: a.tier,
@@ -355,8 +367,8 @@ impl AlertRow {
                     .collect::<Vec<_>>(),
             ),
             rule: a.rule,
-            value: a.value,
-            expected: a.expected,
+            value,
+            expected,
             opened_at: a.opened_at,
             changed_at: a.changed_at,
             resolved_at: a.resolved_at,

@@ -197,15 +197,16 @@ pub fn alert(
             ),
         ]),
     };
-    let dev = match (a.value, a.expected) {
+    let dev = match (row.value, row.expected) {
         (Some(v), Some(e)) if e != 0.0 => change(Some(v / e - 1.0)),
         _ => "-".into(),
     };
+    let figures_label = match a.resolved_at {
+        Some(_) => lang.t("最严重时/预期", "at worst/expected"),
+        None => lang.t("当前/预期", "value/expected"),
+    };
     let figures = Line::from(vec![
-        s(
-            format!("{} ", lang.t("当前/预期", "value/expected")),
-            th.label(),
-        ),
+        s(format!("{figures_label} "), th.label()),
         s(value_vs(lang, row), th.value()),
         s(format!("  {} {dev}", lang.t("偏离", "off by")), th.bad()),
         s(
@@ -1271,7 +1272,8 @@ pub fn panel(
                 Cell::l(lang.t("级别", "tier"), hs),
                 Cell::l("ID", hs),
                 Cell::l(lang.t("指标", "metric"), hs),
-                Cell::r(lang.t("当前/预期", "value/expected"), hs),
+                // Open: now; resolved: at the worst tier (`AlertRow::value`).
+                Cell::r(lang.t("数值/预期", "value/expected"), hs),
                 Cell::l(lang.t("范围", "scope"), hs),
                 Cell::r(lang.t("开启", "opened"), hs),
                 Cell::l(lang.t("状态", "state"), hs),
@@ -1307,7 +1309,11 @@ pub fn panel(
                             th.label(),
                         ),
                         Cell::l(st, th.label()),
-                        Cell::l(a.rule, th.dim()),
+                        Cell::l(
+                            crate::alerts::settings::rule_words(a.rule)
+                                .map_or(a.rule, |(zh, en)| lang.t(zh.title, en.title)),
+                            th.dim(),
+                        ),
                     ]);
                     if Some(i) == sel {
                         r.style = Some(th.selected());
