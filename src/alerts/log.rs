@@ -61,6 +61,9 @@ pub fn fmt_value(metric: &str, v: f64) -> String {
         format!("{v:.2}×")
     } else if metric == "roi" || metric == "cs.satisfaction" {
         format!("{v:.2}")
+    } else if metric == "feed.stall" || metric == "cs.backlog" || metric == "stock.on_hand" {
+        // Minutes, records and units: whole numbers (an expectation is a mean).
+        format!("{v:.0}")
     } else if v.fract() == 0.0 && v.abs() < 1e12 {
         format!("{v:.0}")
     } else {
