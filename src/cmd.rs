@@ -23,7 +23,9 @@ use warroom::view::ui::{Status, Ui, View};
 
 use crate::tui;
 
-use crate::{DemoArgs, EvalArgs, RunArgs, ScreenArgs, SimulateArgs, SnapshotArgs, WatchArgs};
+use crate::{
+    DemoArgs, EvalArgs, ReportArgs, RunArgs, ScreenArgs, SimulateArgs, SnapshotArgs, WatchArgs,
+};
 
 /// The config given, or `warroom.toml` next to or above the directory.
 fn load_config(explicit: Option<&Path>, dir: &Path) -> Result<Arc<Config>> {
@@ -466,6 +468,57 @@ pub fn eval(a: EvalArgs) -> Result<()> {
             out!("\nNAB standard profile: raw {:.3}, null {:.1}, perfect {:.1} → normalized score {:.1}", report.raw, report.null, report.perfect, report.normalized);
         }
     }
+    Ok(())
+}
+
+pub fn report(a: ReportArgs) -> Result<()> {
+    use warroom::report::{self, AlertSource, LogLine};
+    let lang = Lang::parse(&a.lang).with_context(|| format!("--lang {}: zh or en", a.lang))?;
+    let cfg = load_config(a.config.as_deref(), &a.dir)?;
+    ingest::check_dir(&a.dir)?;
+    let mut lines = Vec::new();
+    let (session, stats) = session::replay(&a.dir, cfg.clone(), |events| {
+        lines.extend(events.iter().map(LogLine::of));
+        Ok(())
+    })?;
+    let source = match &a.alerts_log {
+        None => AlertSource::Replay,
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            lines.clear();
+            let mut bad = 0;
+            for (n, line) in text
+                .lines()
+                .enumerate()
+                .filter(|(_, l)| !l.trim().is_empty())
+            {
+                match LogLine::parse(line) {
+                    Ok(l) => lines.push(l),
+                    Err(why) => {
+                        bad += 1;
+                        if bad <= 5 {
+                            say!("{}:{}: skipped: {why}", path.display(), n + 1);
+                        }
+                    }
+                }
+            }
+            if bad > 0 {
+                say!("{}: {bad} lines skipped", path.display());
+            }
+            AlertSource::Log(path.display().to_string())
+        }
+    };
+    let incidents = report::incidents(&lines);
+    let text = report::render(&session.summary(&stats), &cfg, &incidents, &source, lang);
+    match &a.out {
+        Some(p) => {
+            write_atomic(p, &text).with_context(|| format!("cannot write {}", p.display()))?;
+            say!("wrote {} ({} alerts)", p.display(), incidents.len());
+        }
+        None => put!("{text}"),
+    }
+    report_bad_input(&stats);
     Ok(())
 }
 

@@ -62,6 +62,10 @@ enum Command {
     /// Replay headless and score the alerts against ground truth (the
     /// simulator's truth.json) or NAB's labelled anomaly windows.
     Eval(EvalArgs),
+    /// Write the 复盘 (post-mortem) of a recording as Markdown: plan against
+    /// actual, figures by phase, funnel and CS against the references, the
+    /// incident timeline and how fast the room handled it.
+    Report(ReportArgs),
     /// Convert a public data set into a recording: OUT/campaign/<format>.jsonl
     /// and a starting OUT/warroom.toml (see docs/real-data.md).
     Convert {
@@ -145,6 +149,25 @@ pub struct SnapshotArgs {
     /// A filter as typed after `/` (e.g. "channel=直播").
     #[arg(long)]
     pub filter: Option<String>,
+}
+
+#[derive(Args)]
+pub struct ReportArgs {
+    /// The recording directory.
+    pub dir: PathBuf,
+    /// Campaign config (TOML). Default: warroom.toml in DIR or its parent.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// The room's alert log (--alerts-out of the live or replayed war room,
+    /// with its acks); default: the alerts of this replay, unacked.
+    #[arg(long, value_name = "FILE")]
+    pub alerts_log: Option<PathBuf>,
+    /// Write the report here (default: standard output).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Report language: zh (default) or en.
+    #[arg(long, default_value = "zh", value_name = "zh|en")]
+    pub lang: String,
 }
 
 #[derive(Args)]
@@ -240,6 +263,7 @@ fn main() -> ExitCode {
         Command::Simulate(a) => cmd::simulate(a),
         Command::Eval(a) => cmd::eval(a),
         Command::CheckConfig { file } => cmd::check_config(&file),
+        Command::Report(a) => cmd::report(a),
         Command::Convert { format, input, out } => cmd::convert(format, &input, &out),
     };
     match result {

@@ -339,6 +339,15 @@ pub fn metric_label(lang: Lang, metric: &str) -> String {
     })
 }
 
+/// A figure of an alert's metric: money in the screen's language, the rest
+/// as the alert log writes it (narrow `x` for the multiplication sign).
+pub fn fmt_metric(lang: Lang, metric: &str, v: f64) -> String {
+    match metric {
+        "gmv" | "spend" => money(lang, v),
+        _ => crate::alerts::log::fmt_value(metric, v).replace('×', "x"),
+    }
+}
+
 /// Funnel stage names, in order.
 pub fn stage(lang: Lang, i: usize) -> &'static str {
     let zh = ["访问", "浏览", "加购", "下单", "支付"];

@@ -888,14 +888,7 @@ pub fn stock(buf: &mut Buffer, a: Rect, m: &Model, ui: &Ui, th: &Theme) {
 
 // ---- alerts -----------------------------------------------------------------
 
-/// A figure of an alert's metric: money in the screen's language, the rest
-/// as the alert log writes it (narrow `x` for the multiplication sign).
-pub fn fmt_metric(lang: Lang, metric: &str, v: f64) -> String {
-    match metric {
-        "gmv" | "spend" => money(lang, v),
-        _ => crate::alerts::log::fmt_value(metric, v).replace('×', "x"),
-    }
-}
+pub use crate::view::text::fmt_metric;
 
 /// "37.3%/95.1%": value and expectation in the metric's own format.
 pub fn value_vs(lang: Lang, a: &AlertRow) -> String {
