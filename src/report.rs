@@ -205,6 +205,7 @@ pub fn render(
     r.head(&mut out, source);
     r.targets(&mut out);
     r.phases(&mut out);
+    r.budget_lines(&mut out);
     r.funnel(&mut out);
     r.service(&mut out);
     r.timeline(&mut out);
@@ -479,6 +480,51 @@ impl Report<'_> {
         out.push('\n');
     }
 
+    fn budget_lines(&self, out: &mut String) {
+        let lines = &self.s.budget_lines.0;
+        let _ = writeln!(
+            out,
+            "## {}\n",
+            self.t("3. 预算执行 (按预算项)", "3. Budget by line")
+        );
+        if lines.is_empty() {
+            let _ = writeln!(out, "{}\n", self.t("没有花费记录。", "No spend recorded."));
+            return;
+        }
+        let lang = self.lang;
+        let mut cols: Vec<String> = vec![
+            self.t("预算项", "line").into(),
+            self.t("计划", "plan").into(),
+            self.t("花费", "spend").into(),
+            self.t("使用", "used").into(),
+        ];
+        for (i, p) in self.cfg.phases.iter().enumerate() {
+            let name = self.s.phases.0.get(i).map_or(p.name.as_str(), |(n, _)| n);
+            cols.push(cell(&text::phase_name(lang, name, p.kind)));
+        }
+        header(out, &cols.iter().map(String::as_str).collect::<Vec<_>>());
+        for (name, l) in lines {
+            let used = l.plan.and_then(|p| ratio(l.spend, p));
+            let over = if used.is_some_and(|u| u > 1.0) {
+                " ✗"
+            } else {
+                ""
+            };
+            let mut cells = vec![
+                cell(name),
+                l.plan.map_or(self.t("(无计划)", "(no plan)").into(), |p| {
+                    money(lang, p)
+                }),
+                money(lang, l.spend),
+                // One decimal: 100.1% over plan must not read as 100%.
+                format!("{}{over}", pct(used)),
+            ];
+            cells.extend(l.phases.0.iter().map(|(_, v)| money(lang, *v)));
+            row(out, &cells);
+        }
+        out.push('\n');
+    }
+
     fn figure_row(
         &self,
         name: String,
@@ -519,8 +565,8 @@ impl Report<'_> {
             out,
             "## {}\n",
             self.t(
-                "3. 转化漏斗 (对照参考转化率)",
-                "3. Funnel against the reference rates"
+                "4. 转化漏斗 (对照参考转化率)",
+                "4. Funnel against the reference rates"
             )
         );
         let burst = self.burst();
@@ -568,7 +614,7 @@ impl Report<'_> {
         let _ = writeln!(
             out,
             "## {}\n",
-            self.t("4. 客服服务水平", "4. Customer service levels")
+            self.t("5. 客服服务水平", "5. Customer service levels")
         );
         let burst = self.burst();
         let mut cols = vec![self.t("指标", "figure").to_string()];
@@ -627,7 +673,7 @@ impl Report<'_> {
         let _ = writeln!(
             out,
             "## {}\n",
-            self.t("5. 事件时间线", "5. Timeline of incidents")
+            self.t("6. 事件时间线", "6. Timeline of incidents")
         );
         let count = |t: Tier| self.incidents.iter().filter(|i| i.max_tier == t).count();
         let _ = writeln!(
@@ -721,7 +767,7 @@ impl Report<'_> {
         let _ = writeln!(
             out,
             "## {}\n",
-            self.t("6. 处置速度", "6. How fast the room handled them")
+            self.t("7. 处置速度", "7. How fast the room handled them")
         );
         header(
             out,
@@ -777,8 +823,8 @@ impl Report<'_> {
             out,
             "## {}\n",
             self.t(
-                "7. 成功与不足 (按数据)",
-                "7. What went well and what did not (by the figures)"
+                "8. 成功与不足 (按数据)",
+                "8. What went well and what did not (by the figures)"
             )
         );
         let mut good = Vec::new();
@@ -900,8 +946,8 @@ impl Report<'_> {
             out,
             "## {}\n",
             self.t(
-                "8. 经验教训与下一步 (待填写)",
-                "8. Lessons and next actions (to fill in)"
+                "9. 经验教训与下一步 (待填写)",
+                "9. Lessons and next actions (to fill in)"
             )
         );
         header(

@@ -9,7 +9,7 @@ use std::sync::{Arc, RwLock};
 use crate::config::Config;
 use crate::dims::Dims;
 use crate::figures::Counters;
-use crate::record::{Body, Kind, Record};
+use crate::record::{Body, Kind, Money, Record};
 use crate::series::{MetricAgg, Series, DEFAULT_SERIES_BUDGET};
 use crate::source::Input;
 use crate::stock::StockBook;
@@ -129,6 +129,9 @@ pub struct State {
     pub stock: StockBook,
     /// Totals per metric name, indexed by the metric's dimension id.
     pub metrics: Vec<MetricTotals>,
+    /// Spend per budget line (item id): each phase's, then the whole run's.
+    /// The series forget old buckets; the 复盘 needs every line's total.
+    pub item_spend: Vec<Vec<Money>>,
     orders: OrderKeys,
     sessions: SessionTags,
     /// Records applied (duplicates included) and per kind.
@@ -159,6 +162,7 @@ impl State {
             totals: Counters::default(),
             stock: StockBook::default(),
             metrics: Vec::new(),
+            item_spend: Vec::new(),
             orders: OrderKeys::default(),
             sessions: SessionTags::default(),
             records: 0,
@@ -226,7 +230,19 @@ impl State {
                 m.first_ts = m.first_ts.min(rec.ts);
                 m.last_ts = m.last_ts.max(rec.ts);
             }
-            Body::Traffic { .. } | Body::Spend { .. } => {}
+            Body::Spend { item, amount } => {
+                let i = *item as usize;
+                let columns = self.phases.len() + 1;
+                if self.item_spend.len() <= i {
+                    self.item_spend.resize(i + 1, vec![0; columns]);
+                }
+                let line = &mut self.item_spend[i];
+                if let Some(p) = phase {
+                    line[p] += amount;
+                }
+                line[columns - 1] += amount;
+            }
+            Body::Traffic { .. } => {}
         }
         self.totals.add(rec, tags);
         match phase {

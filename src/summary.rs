@@ -7,7 +7,7 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
 use crate::figures::Figures;
-use crate::record::Kind;
+use crate::record::{money_to_yuan, Kind, Money};
 use crate::source::{FileStats, SourceStats};
 use crate::state::State;
 use crate::time::format_ts;
@@ -37,6 +37,18 @@ pub struct Summary {
     pub alerts: Ordered<u64>,
     /// Extension: each `metric` series (e.g. NAB files), by name.
     pub metrics: Ordered<MetricSummary>,
+    /// Extension: spend per budget line against its plan, the configured
+    /// lines first, then lines that spent without a plan (each by name).
+    pub budget_lines: Ordered<BudgetLineSummary>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct BudgetLineSummary {
+    /// The whole campaign's plan for the line (`[budget.items]`), yuan.
+    pub plan: Option<f64>,
+    pub spend: f64,
+    /// Spend per phase, config order.
+    pub phases: Ordered<f64>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -66,6 +78,49 @@ pub struct MetricSummary {
     pub mean: Option<f64>,
     pub first: String,
     pub last: String,
+}
+
+fn budget_lines(state: &State, dims: &crate::dims::Dims) -> Ordered<BudgetLineSummary> {
+    let cfg = &state.cfg;
+    let spent: Vec<(&str, &[Money])> = state
+        .item_spend
+        .iter()
+        .enumerate()
+        .map(|(id, v)| (dims.item.name(id as u16), v.as_slice()))
+        .collect();
+    let line = |name: &str, plan: Option<f64>| {
+        let v = spent.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
+        let at = |i: usize| v.and_then(|v| v.get(i)).map_or(0.0, |m| money_to_yuan(*m));
+        BudgetLineSummary {
+            plan,
+            spend: at(cfg.phases.len()),
+            phases: Ordered(
+                cfg.phases
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| (p.name.clone(), at(i)))
+                    .collect(),
+            ),
+        }
+    };
+    let mut lines: Vec<(String, BudgetLineSummary)> = cfg
+        .budget
+        .items
+        .iter()
+        .map(|(name, plan)| (name.clone(), line(name, Some(*plan))))
+        .collect();
+    let mut unplanned: Vec<&str> = spent
+        .iter()
+        .filter(|(n, v)| !cfg.budget.items.contains_key(*n) && v.iter().any(|m| *m != 0))
+        .map(|(n, _)| *n)
+        .collect();
+    unplanned.sort_unstable();
+    lines.extend(
+        unplanned
+            .into_iter()
+            .map(|n| (n.to_string(), line(n, None))),
+    );
+    Ordered(lines)
 }
 
 /// Alert counts by tier, in tier order; the alert engine fills them.
@@ -144,6 +199,7 @@ impl Summary {
             ),
             alerts: tier_counts(alerts),
             metrics: Ordered(metrics),
+            budget_lines: budget_lines(state, &dims),
         }
     }
 

@@ -105,6 +105,36 @@ fn plan_against_actual_is_the_summary_against_the_configured_targets() {
     assert_eq!(phases.last().unwrap()[3], group(orders));
 }
 
+#[test]
+fn budget_lines_cover_every_yuan_spent_and_every_planned_line() {
+    let (_, summary, _, text) = sample();
+    let config: toml::Value =
+        toml::from_str(&std::fs::read_to_string(root().join("sample-data/warroom.toml")).unwrap())
+            .unwrap();
+    let planned: Vec<&String> = config["budget"]["items"]
+        .as_table()
+        .unwrap()
+        .keys()
+        .collect();
+    let lines = summary["budget_lines"].as_object().unwrap();
+    for name in &planned {
+        assert!(lines.contains_key(*name), "planned line {name} missing");
+    }
+    // Every spend record names its line: the lines add up to the total.
+    let cents = |v: &Value| (v.as_f64().unwrap() * 100.0).round() as i64;
+    let sum: i64 = lines.values().map(|l| cents(&l["spend"])).sum();
+    let total = cents(&summary["totals"]["spend"]);
+    assert!(
+        (sum - total).abs() <= lines.len() as i64,
+        "{sum} vs {total}"
+    );
+    let rows = table(&text, "## 3.");
+    assert_eq!(rows.len(), lines.len());
+    for r in &rows {
+        assert!(lines.contains_key(&r[0]), "{r:?}");
+    }
+}
+
 fn group(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
@@ -143,7 +173,7 @@ fn every_alert_that_reached_a_warning_is_in_the_timeline_at_its_highest_tier() {
         serious.len() >= 5,
         "the sample has its incidents: {serious:?}"
     );
-    let rows = table(&text, "## 5.");
+    let rows = table(&text, "## 6.");
     assert_eq!(rows.len(), serious.len(), "{rows:?}");
     let tier_en = ["notice", "warning", "emergency"];
     for (id, (at, tier)) in serious {
@@ -214,7 +244,7 @@ fn acks_in_the_rooms_log_give_the_times_to_ack() {
         &AlertSource::Log("room.jsonl".into()),
         Lang::En,
     );
-    let speed = table(&text, "## 6.");
+    let speed = table(&text, "## 7.");
     let emergency = speed.iter().find(|r| r[0] == "emergency").unwrap();
     assert_eq!(emergency[2], "2", "acked: {emergency:?}");
     assert_eq!(
@@ -250,7 +280,7 @@ fn report_command_reads_a_log_skips_its_bad_lines_and_writes_the_file() {
     );
     let text = std::fs::read_to_string(&out).unwrap();
     assert!(text.starts_with("# 复盘: "), "{text}");
-    let rows = table(&text, "## 5.");
+    let rows = table(&text, "## 6.");
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(rows[0][0], "A-1");
     assert_eq!(rows[0][7], "4m", "time to ack: {:?}", rows[0]);

@@ -146,6 +146,7 @@ enum Body {
         new_customer: bool,
     },
     Spend {
+        item: String,
         micro: i128,
     },
     Cs {
@@ -324,8 +325,9 @@ fn record(f: &Fields, tz: FixedOffset) -> Result<(i64, Body), String> {
             }
         }
         "spend" => {
-            need_str(f, "item")?;
+            let item = need_str(f, "item")?.to_string();
             Body::Spend {
+                item,
                 micro: amount_micro(f)?,
             }
         }
@@ -501,6 +503,7 @@ struct Tally {
     new_customers: u64,
     refunds: i128,
     spend: i128,
+    spend_by_item: BTreeMap<String, i128>,
     cs_sessions: u64,
     first_replies: u64,
     fast_replies: u64,
@@ -626,9 +629,10 @@ fn compute(mut recs: Vec<Rec>, c: &Campaign) -> Truth {
                     }
                 }
             }
-            Body::Spend { micro } => {
+            Body::Spend { item, micro } => {
                 for s in slices {
                     s.spend += micro;
+                    *s.spend_by_item.entry(item.clone()).or_default() += micro;
                 }
             }
             Body::Cs {
@@ -823,6 +827,33 @@ fn summary_matches_totals_computed_independently_from_the_raw_files() {
             &t.phases[i].figures(),
             &mut errors,
         );
+    }
+    // Extension: spend per budget line, whole run and per phase.
+    let cents = |micro: i128| (micro + 5_000).div_euclid(10_000);
+    let lines = &summary["budget_lines"];
+    assert!(
+        t.totals.spend_by_item.len() >= 3,
+        "the simulator spends on several lines"
+    );
+    for (item, micro) in &t.totals.spend_by_item {
+        let line = &lines[item.as_str()];
+        let mut pairs = vec![(format!("budget_lines.{item}.spend"), &line["spend"], *micro)];
+        for (i, (name, _, _)) in campaign.phases.iter().enumerate() {
+            let m = t.phases[i].spend_by_item.get(item).copied().unwrap_or(0);
+            pairs.push((
+                format!("budget_lines.{item}.phases.{name}"),
+                &line["phases"][name.as_str()],
+                m,
+            ));
+        }
+        for (what, got, micro) in pairs {
+            if got.as_f64().map(|y| (y * 100.0).round() as i128) != Some(cents(micro)) {
+                errors.push(format!(
+                    "{what}: summary {got}, independent {:.2}",
+                    micro as f64 / 1e6
+                ));
+            }
+        }
     }
     assert!(
         errors.is_empty(),
