@@ -12,7 +12,9 @@
 //! are meant for the data sets' published slices (megabytes), not for
 //! streaming gigabytes.
 
+pub mod olist_reviews;
 pub mod taobao;
+pub mod uci_retail;
 
 use std::collections::BTreeMap;
 use std::fmt::Display;
@@ -28,6 +30,12 @@ pub enum Format {
     /// Taobao UserBehavior (user,item,category,behavior,unix seconds; no header):
     /// the funnel per minute and category.
     TaobaoUserbehavior,
+    /// UCI Online Retail (UK invoice lines, one CSV per day): one order per
+    /// invoice, `C` invoices as refunds.
+    UciRetail,
+    /// Olist order reviews (quoted CSV): one CS session per review, opened
+    /// when the survey is sent and rated when it is answered.
+    OlistReviews,
 }
 
 impl Format {
@@ -35,6 +43,8 @@ impl Format {
     pub fn name(self) -> &'static str {
         match self {
             Format::TaobaoUserbehavior => "taobao-userbehavior",
+            Format::UciRetail => "uci-retail",
+            Format::OlistReviews => "olist-reviews",
         }
     }
 
@@ -43,6 +53,8 @@ impl Format {
     pub fn convert(self, input: &Path, out_dir: &Path) -> Result<Report> {
         match self {
             Format::TaobaoUserbehavior => taobao::user_behavior(input, out_dir),
+            Format::UciRetail => uci_retail::online_retail(input, out_dir),
+            Format::OlistReviews => olist_reviews::order_reviews(input, out_dir),
         }
     }
 }
