@@ -99,9 +99,19 @@ pub struct Series {
     bytes: usize,
     /// Records too old for the retained window (still in the totals).
     pub dropped_records: u64,
-    /// Records added so far (stamps `Bucket::last_edit`).
+    /// Records added and buckets evicted so far (stamps `Bucket::last_edit`
+    /// and the regions).
     edits: u64,
+    /// The last edit of each aligned region of `REGION_BUCKETS[level]`
+    /// buckets that holds any bucket: a sum over a region can be cached and
+    /// trusted while its stamp is unchanged, without reading its buckets.
+    regions: [rustc_hash::FxHashMap<Millis, u64>; REGION_LEVELS],
 }
+
+/// Levels of the region index and their sizes in buckets (10 and 1,000: a
+/// window of weeks is then a few dozen cached sums, not its minutes).
+pub const REGION_LEVELS: usize = 2;
+pub const REGION_BUCKETS: [i64; REGION_LEVELS] = [10, 1_000];
 
 const COUNTERS_BYTES: usize = std::mem::size_of::<(DimId, Counters)>();
 const BUCKET_BYTES: usize = std::mem::size_of::<Bucket>() + 64;
@@ -116,6 +126,25 @@ impl Series {
             bytes: 0,
             dropped_records: 0,
             edits: 0,
+            regions: Default::default(),
+        }
+    }
+
+    /// Width of a region of `level`, in milliseconds.
+    pub fn region_width(&self, level: usize) -> Millis {
+        REGION_BUCKETS[level] * self.width
+    }
+
+    /// The stamp of the region of `level` starting at `start`: 0 while it
+    /// holds no bucket, else the last edit of one of its buckets.
+    pub fn region_stamp(&self, level: usize, start: Millis) -> u64 {
+        self.regions[level].get(&start).copied().unwrap_or(0)
+    }
+
+    fn stamp_regions(&mut self, bucket: Millis) {
+        for level in 0..REGION_LEVELS {
+            let r = bucket_start(bucket, self.region_width(level));
+            self.regions[level].insert(r, self.edits);
         }
     }
 
@@ -164,6 +193,7 @@ impl Series {
             _ => {}
         }
         self.bytes += (bucket.entries() - before) * COUNTERS_BYTES;
+        self.stamp_regions(start);
         self.evict();
     }
 
@@ -184,9 +214,22 @@ impl Series {
 
     fn evict(&mut self) {
         while self.buckets.len() > self.max_buckets || self.bytes > self.budget_bytes {
-            let Some((_, b)) = self.buckets.pop_first() else {
+            let Some((start, b)) = self.buckets.pop_first() else {
                 break;
             };
+            // The regions over it changed; one left without buckets is
+            // empty again (stamp 0).
+            self.edits += 1;
+            let next = self.buckets.first_key_value().map(|(k, _)| *k);
+            for level in 0..REGION_LEVELS {
+                let width = self.region_width(level);
+                let r = bucket_start(start, width);
+                if next.is_some_and(|n| n < r + width) {
+                    self.regions[level].insert(r, self.edits);
+                } else {
+                    self.regions[level].remove(&r);
+                }
+            }
             self.bytes = self.bytes.saturating_sub(
                 BUCKET_BYTES
                     + b.entries().saturating_sub(1) * COUNTERS_BYTES

@@ -9,7 +9,7 @@ use crate::dims::{DimId, Dims};
 use crate::figures::Counters;
 use crate::ingest::replay_to_end;
 use crate::record::Money;
-use crate::series::{Bucket, Series};
+use crate::series::{Bucket, Series, REGION_LEVELS};
 use crate::state::State;
 use crate::time::Millis;
 
@@ -145,25 +145,23 @@ fn merge_sparse<'c>(into: &mut Vec<Counters>, from: impl Iterator<Item = (DimId,
 
 pub type WindowMap = std::collections::HashMap<(Millis, Millis), std::sync::Arc<Slices>>;
 
-/// Buckets per cached block.
-const BLOCK_BUCKETS: i64 = 10;
-
-/// Sums of aligned blocks of `BLOCK_BUCKETS` buckets, kept across
-/// evaluations: a window of hours is then a few dozen block sums plus its
-/// ragged ends instead of hundreds of bucket sums. Each block carries the
-/// series' signature of its buckets and is recomputed when that changes (a
-/// late record, an eviction), so a window sum is always what summing its
-/// buckets gives.
+/// Sums of the aligned regions of the series (`series::REGION_BUCKETS`: 10
+/// and 1,000 buckets), kept across evaluations: a window of hours is a few
+/// dozen region sums plus its ragged ends, and a window of weeks (a phase so
+/// far) a few dozen more, instead of every bucket. Each sum carries the
+/// series' stamp of its region and is recomputed when that changes (a late
+/// record, an eviction), so a window sum is always what summing its buckets
+/// gives.
 #[derive(Debug, Default, Clone)]
 pub struct BlockCache {
-    blocks: std::collections::HashMap<Millis, CachedBlock>,
+    blocks: rustc_hash::FxHashMap<(usize, Millis), CachedBlock>,
     /// Evaluations so far (ages entries for pruning).
     round: u64,
 }
 
 #[derive(Debug, Clone)]
 struct CachedBlock {
-    signature: (usize, u64),
+    stamp: u64,
     used: u64,
     sum: Arc<Slices>,
 }
@@ -172,29 +170,65 @@ impl BlockCache {
     /// Blocks unused for this many evaluations are dropped.
     const KEEP_ROUNDS: u64 = 30;
 
-    fn block(&mut self, series: &Series, start: Millis, end: Millis) -> Arc<Slices> {
-        let signature = series.signature(start, end);
+    /// The sum of the region of `level` starting at `start`.
+    fn block(&mut self, series: &Series, level: usize, start: Millis) -> Arc<Slices> {
+        let stamp = series.region_stamp(level, start);
         let round = self.round;
-        if let Some(c) = self.blocks.get_mut(&start) {
-            if c.signature == signature {
+        if let Some(c) = self.blocks.get_mut(&(level, start)) {
+            if c.stamp == stamp {
                 c.used = round;
                 return c.sum.clone();
             }
         }
+        let end = start + series.region_width(level);
         let mut sum = Slices::default();
-        for (_, b) in series.range(start, end) {
-            sum.add_bucket(b);
+        if stamp != 0 {
+            self.add_range(series, level, start, end, &mut sum);
         }
         let sum = Arc::new(sum);
         self.blocks.insert(
-            start,
+            (level, start),
             CachedBlock {
-                signature,
+                stamp,
                 used: round,
                 sum: sum.clone(),
             },
         );
         sum
+    }
+
+    /// Add `[from, to)` to `s` from the largest regions below `level` that
+    /// fit (level 0: the buckets themselves) and buckets at the ends.
+    fn add_range(
+        &mut self,
+        series: &Series,
+        level: usize,
+        from: Millis,
+        to: Millis,
+        s: &mut Slices,
+    ) {
+        if level == 0 {
+            for (_, b) in series.range(from, to) {
+                s.add_bucket(b);
+            }
+            return;
+        }
+        let below = level - 1;
+        let width = series.region_width(below);
+        let first = crate::time::bucket_start(from + width - 1, width);
+        let last = crate::time::bucket_start(to, width);
+        if last - first < width {
+            return self.add_range(series, below, from, to, s);
+        }
+        self.add_range(series, below, from, first, s);
+        let mut at = first;
+        while at < last {
+            if series.region_stamp(below, at) != 0 {
+                s.add(&self.block(series, below, at));
+            }
+            at += width;
+        }
+        self.add_range(series, below, last, to, s);
     }
 
     /// End of one evaluation: age the entries, now and then drop old ones.
@@ -244,27 +278,9 @@ impl<'a> WindowCache<'a> {
             return s.clone();
         }
         let mut s = Slices::default();
-        let block = BLOCK_BUCKETS * self.series.width();
-        let first = crate::time::bucket_start(from + block - 1, block);
-        let last = crate::time::bucket_start(to, block);
-        if last - first >= block {
-            for (_, b) in self.series.range(from, first) {
-                s.add_bucket(b);
-            }
-            let mut blocks = self.blocks.borrow_mut();
-            let mut at = first;
-            while at < last {
-                s.add(&blocks.block(self.series, at, at + block));
-                at += block;
-            }
-            for (_, b) in self.series.range(last, to) {
-                s.add_bucket(b);
-            }
-        } else {
-            for (_, b) in self.series.range(from, to) {
-                s.add_bucket(b);
-            }
-        }
+        self.blocks
+            .borrow_mut()
+            .add_range(self.series, REGION_LEVELS, from, to, &mut s);
         let s = std::sync::Arc::new(s);
         self.windows.borrow_mut().insert((from, to), s.clone());
         s
@@ -596,19 +612,32 @@ mod tests {
             && trim(&a.category) == trim(&b.category)
     }
 
-    /// Windows built from cached block sums equal the plain sums over their
-    /// buckets, across evaluations, after a late record lands in a cached
-    /// block and after the oldest buckets are evicted.
+    /// Windows built from cached region sums (10 and 1,000 buckets) equal
+    /// the plain sums over their buckets, across evaluations, after a late
+    /// record lands in a cached region and after the oldest buckets are
+    /// evicted, and over gaps with no bucket at all.
     #[test]
-    fn block_cached_windows_equal_direct_sums() {
-        let mut series = Series::new(MINUTE, 200, usize::MAX);
-        for m in 0..150 {
+    fn region_cached_windows_equal_direct_sums() {
+        let mut series = Series::new(MINUTE, 3_000, usize::MAX);
+        for m in (0..2_600).filter(|m| !(1_200..1_450).contains(m)) {
             series.add(
                 &visit(m * MINUTE, 1 + (m % 4) as DimId, 10 + m as u64 % 7),
                 0,
             );
         }
-        let windows = [(0, 150), (3, 97), (17, 33), (40, 50), (41, 149), (0, 9)];
+        let windows = [
+            (0, 150),
+            (3, 97),
+            (17, 33),
+            (40, 50),
+            (41, 149),
+            (0, 9),
+            (0, 2_600),
+            (999, 2_001),
+            (1_000, 2_000),
+            (7, 2_593),
+            (1_210, 1_440),
+        ];
         let check = |series: &Series, blocks: BlockCache| -> BlockCache {
             let cache = WindowCache::with_blocks(series, blocks);
             for (a, b) in windows {
@@ -621,13 +650,14 @@ mod tests {
             cache.into_blocks()
         };
         let blocks = check(&series, BlockCache::default());
-        assert!(!blocks.blocks.is_empty());
-        // A late record into minute 45 (a cached block) changes its sums.
+        assert!(blocks.blocks.keys().any(|(level, _)| *level == 1));
+        // Late records into a cached 10-bucket block, and into the gap.
         let mut series2 = series.clone();
         series2.add(&visit(45 * MINUTE + 5, 2, 1000), 0);
+        series2.add(&visit(1_300 * MINUTE, 3, 77), 0);
         let blocks = check(&series2, blocks);
-        // Past 200 buckets the oldest are evicted: windows over them shrink.
-        for m in 150..260 {
+        // Past 3,000 buckets the oldest are evicted: windows over them shrink.
+        for m in 2_600..3_800 {
             series2.add(&visit(m * MINUTE, 3, 5), 0);
         }
         check(&series2, blocks);
