@@ -1791,3 +1791,70 @@ fn the_same_stream_gives_the_same_alert_log() {
     let merged = b.replay_dir(&one, &cfg, "c.jsonl");
     assert_eq!(first.log_text, merged.log_text);
 }
+
+/// A war room whose every feed stops (the collector died) sees one
+/// site-wide 紧急 within minutes, in a replay of the recording as it did live.
+/// CS events of sessions already open trickle in for a few minutes: until
+/// they end, the other feeds' stall is a 警告 of each, and those stay open
+/// while everything is silent.
+#[test]
+fn every_feed_stopping_at_once_is_one_site_wide_emergency() {
+    let b = Bench::new();
+    let mut rec = Recording::default();
+    let mut shop = Shop::new(212, "O");
+    let mut desk = Desk::new(213);
+    for (from, to) in [(day(10, 0), day(12, 0)), (day(12, 20), day(13, 0))] {
+        shop.run(&mut rec, from, to, |_, _| {});
+        desk.run(&mut rec, from, to, |_, _| {});
+    }
+    rec.write(&b.campaign());
+    let run = b.replay(&config_text(None, ""));
+    let all = dump(&run.events);
+    // (The recording's own end, 13:00, is a stall of its own: left out.)
+    let stall: Vec<&AlertEvent> = of_rule(&run.events, "feed-stall")
+        .into_iter()
+        .filter(|e| e.at_ms < day(12, 30))
+        .collect();
+    let open = with(&stall, Transition::Open);
+    let site: Vec<&AlertEvent> = open.iter().filter(|e| e.scope.is_site()).collect();
+    assert_eq!(site.len(), 1, "{all}");
+    assert_eq!(site[0].tier, Tier::Emergency, "{all}");
+    assert!(
+        site[0].at_ms >= day(12, 5) && site[0].at_ms <= day(12, 15),
+        "{all}"
+    );
+    for e in &open {
+        assert!(e.at_ms >= day(12, 5) && e.at_ms <= day(12, 15), "{all}");
+    }
+    // Nothing lets go before the feeds come back.
+    for e in with(&stall, Transition::Resolve) {
+        assert!(e.at_ms > day(12, 20), "{all}");
+    }
+    assert_eq!(with(&stall, Transition::Resolve).len(), open.len(), "{all}");
+}
+
+/// A batch feed (satisfaction surveys sent every three hours, 40 at a
+/// time, answered at once, no agent replies logged) is silent between its
+/// batches by nature: no stall, no backlog of sessions nobody answers.
+#[test]
+fn a_batch_feed_is_not_an_outage_between_batches_and_has_no_backlog() {
+    let b = Bench::new();
+    let mut rec = Recording::default();
+    let mut n = 0;
+    for batch in 0..8 {
+        let at = day(0, 0) + batch * 3 * 60 * MINUTE;
+        for i in 0..40 {
+            n += 1;
+            let id = format!("R-{n:05}");
+            let ms = at + i * 1_000;
+            rec.cs(ms, &id, "open", "");
+            rec.cs(ms + 500, &id, "rate", &format!(r#","score":{}"#, 4 + i % 2));
+        }
+    }
+    rec.write(&b.campaign());
+    let run = b.replay(&config_text(None, ""));
+    let all = dump(&run.events);
+    assert!(of_rule(&run.events, "feed-stall").is_empty(), "{all}");
+    assert!(of_rule(&run.events, "cs-backlog").is_empty(), "{all}");
+    assert!(run.events.iter().all(|e| e.tier < Tier::Warning), "{all}");
+}

@@ -1096,6 +1096,11 @@ fn cs_backlog(ctx: &Ctx) -> Vec<Finding> {
     if (now.cs_sessions as f64) < ctx.s.min_volume || inflow <= 0.0 {
         return Vec::new();
     }
+    // Data with no first replies at all (reviews, surveys, a desk that
+    // logs only openings) has no backlog to judge: every session would wait.
+    if ctx.state.totals.cs_first_replies == 0 {
+        return Vec::new();
+    }
     let minutes = growth / inflow;
     let metric = ctx.def.metric;
     let open = ctx.open_info(metric, &Scope::site());
@@ -1221,6 +1226,47 @@ fn stock_level(ctx: &Ctx) -> Vec<Finding> {
     out
 }
 
+/// A feed's silence at the end of a window of records per bucket, against
+/// its own cadence.
+struct Silence {
+    /// Empty buckets up to now.
+    silent: usize,
+    /// Records the feed's rate before the silence would have brought.
+    expected: f64,
+    /// Silence that counts as a stall: well past the longest gap seen
+    /// before it (a feed written every few minutes is silent in between),
+    /// and 5 buckets at least.
+    needed: usize,
+    /// Buckets with records before the silence.
+    seen: usize,
+}
+
+/// `None` when the feed is not silent now or was silent all along.
+fn silence(v: &[f64]) -> Option<Silence> {
+    let silent = v.iter().rev().take_while(|x| **x == 0.0).count();
+    if silent == v.len() || silent == 0 {
+        return None;
+    }
+    let before = &v[..v.len() - silent];
+    let rate = before.iter().sum::<f64>() / before.len() as f64;
+    let mut max_gap = 0;
+    let mut gap = 0;
+    for x in before.iter().skip_while(|x| **x == 0.0) {
+        if *x == 0.0 {
+            gap += 1;
+            max_gap = max_gap.max(gap);
+        } else {
+            gap = 0;
+        }
+    }
+    Some(Silence {
+        silent,
+        expected: rate * silent as f64,
+        needed: (2 * max_gap + 1).max(5),
+        seen: before.iter().filter(|x| **x > 0.0).count(),
+    })
+}
+
 /// A kind of record that stopped while the others go on.
 fn feed_stall(ctx: &Ctx) -> Vec<Finding> {
     let (t, w) = (ctx.t, ctx.w());
@@ -1240,39 +1286,28 @@ fn feed_stall(ctx: &Ctx) -> Vec<Finding> {
         .map(|v| v.iter().rev().take(2).sum::<f64>())
         .sum();
     for (ki, k) in Kind::ALL.iter().enumerate() {
-        let v = &per_kind[ki];
-        // Silence: trailing empty buckets up to now.
-        let silent = v.iter().rev().take_while(|x| **x == 0.0).count();
         let scope = Scope::one("kind", k.key());
-        if silent == v.len() || silent == 0 {
+        let Some(Silence {
+            silent,
+            expected,
+            needed,
+            seen,
+        }) = silence(&per_kind[ki])
+        else {
             if ctx.open_info(metric, &scope).is_some() {
                 out.push(finding(metric, scope, None, Some(0.0), None));
             }
             continue;
-        }
-        let before = &v[..v.len() - silent];
-        let rate = before.iter().sum::<f64>() / before.len() as f64;
-        let expected = rate * silent as f64;
-        // A feed written every few minutes is silent in between: the silence
-        // must be well past its usual gap (and 5 minutes at least).
-        let mut max_gap = 0;
-        let mut gap = 0;
-        for x in before.iter().skip_while(|x| **x == 0.0) {
-            if *x == 0.0 {
-                gap += 1;
-                max_gap = max_gap.max(gap);
-            } else {
-                gap = 0;
-            }
-        }
-        let needed = (2 * max_gap + 1).max(5);
+        };
         // The feed's cadence needs a few of its records to be known.
-        let seen = before.iter().filter(|x| **x > 0.0).count();
         if seen < 3 && ctx.open_info(metric, &scope).is_none() {
             continue;
         }
-        let tier = (expected >= ctx.s.min_volume && silent >= needed && recent_any > 0.0)
-            .then_some(Tier::Warning);
+        // Opened while the others flowed, it stays open if they stop too
+        // (the site-wide stall below adds to it; this feed is no better).
+        let others = recent_any > 0.0 || ctx.open_info(metric, &scope).is_some();
+        let tier =
+            (expected >= ctx.s.min_volume && silent >= needed && others).then_some(Tier::Warning);
         let mut f = finding(metric, scope, tier, Some(silent as f64), Some(expected));
         f.detail.note = Some(Note::FeedStall {
             kind: k.key(),
@@ -1281,21 +1316,21 @@ fn feed_stall(ctx: &Ctx) -> Vec<Finding> {
         });
         out.push(f);
     }
-    // Everything stopped: only a live clock can get here (replay time moves
-    // with the records).
-    let last_any = per_kind
-        .iter()
-        .map(|v| v.iter().rev().take_while(|x| **x == 0.0).count())
-        .min()
-        .unwrap_or(0);
-    let total_rate: f64 =
-        per_kind.iter().map(|v| v.iter().sum::<f64>()).sum::<f64>() / per_kind[0].len() as f64;
-    if last_any >= 5 && total_rate * last_any as f64 >= ctx.s.min_volume {
+    // Everything stopped: a live clock moving on, or a replay crossing a gap
+    // in the recording (the room saw that gap too). Judged on the cadence of
+    // all records together, as a kind is, so a batch feed (a daily export, a
+    // survey sent at midnight) is not an outage between its batches.
+    let all: Vec<f64> = (0..per_kind[0].len())
+        .map(|i| per_kind.iter().map(|v| v[i]).sum())
+        .collect();
+    let stopped = silence(&all)
+        .filter(|s| s.seen >= 3 && s.silent >= s.needed && s.expected >= ctx.s.min_volume);
+    if let Some(s) = stopped {
         out.push(finding(
             metric,
             Scope::site(),
             Some(Tier::Emergency),
-            Some(last_any as f64),
+            Some(s.silent as f64),
             None,
         ));
     } else if ctx.open_info(metric, &Scope::site()).is_some() {
