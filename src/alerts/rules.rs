@@ -901,6 +901,12 @@ fn budget_pace(ctx: &Ctx) -> Vec<Finding> {
     let Some(phase) = cfg.phase_at(t - 1) else {
         return Vec::new();
     };
+    // Nothing spent yet: no pace above plan, so no alert open or to open;
+    // and the phase-long sums below cost a walk over the whole phase per
+    // evaluation (years, for a CS corpus that starts with a stray old tweet).
+    if ctx.state.totals.spend == 0 {
+        return Vec::new();
+    }
     let ph = &cfg.phases[phase];
     // Spend sums come from the (block-cached) windows: a phase-long sum
     // per line and minute would otherwise cost the whole phase each time.
@@ -957,6 +963,11 @@ fn roi_floor(ctx: &Ctx) -> Vec<Finding> {
     let Some(p) = cfg.phase_at(ctx.t - 1) else {
         return Vec::new();
     };
+    // No spend, no ROI (and the phase-long window below is a walk over the
+    // whole phase per evaluation).
+    if ctx.state.totals.spend == 0 {
+        return Vec::new();
+    }
     let ph = &cfg.phases[p];
     if ((ctx.t - ph.start) as f64) < 0.25 * (ph.end - ph.start) as f64 {
         return Vec::new(); // early in a phase the ROI swings with the rush
