@@ -1233,6 +1233,24 @@ fn stock_level(ctx: &Ctx) -> Vec<Finding> {
 }
 
 /// A kind of record that stopped while the others go on.
+/// Of a feed's buckets before its current silence: how many silent buckets
+/// make a stall (well past its longest gap, 5 at least; a feed written every
+/// few minutes is silent in between) and how many buckets had records.
+fn cadence(before: &[f64]) -> (usize, usize) {
+    let mut max_gap = 0;
+    let mut gap = 0;
+    for x in before.iter().skip_while(|x| **x == 0.0) {
+        if *x == 0.0 {
+            gap += 1;
+            max_gap = max_gap.max(gap);
+        } else {
+            gap = 0;
+        }
+    }
+    let seen = before.iter().filter(|x| **x > 0.0).count();
+    ((2 * max_gap + 1).max(5), seen)
+}
+
 fn feed_stall(ctx: &Ctx) -> Vec<Finding> {
     let (t, w) = (ctx.t, ctx.w());
     let bw = ctx.series().width();
@@ -1264,21 +1282,7 @@ fn feed_stall(ctx: &Ctx) -> Vec<Finding> {
         let before = &v[..v.len() - silent];
         let rate = before.iter().sum::<f64>() / before.len() as f64;
         let expected = rate * silent as f64;
-        // A feed written every few minutes is silent in between: the silence
-        // must be well past its usual gap (and 5 minutes at least).
-        let mut max_gap = 0;
-        let mut gap = 0;
-        for x in before.iter().skip_while(|x| **x == 0.0) {
-            if *x == 0.0 {
-                gap += 1;
-                max_gap = max_gap.max(gap);
-            } else {
-                gap = 0;
-            }
-        }
-        let needed = (2 * max_gap + 1).max(5);
-        // The feed's cadence needs a few of its records to be known.
-        let seen = before.iter().filter(|x| **x > 0.0).count();
+        let (needed, seen) = cadence(before);
         if seen < 3 && ctx.open_info(metric, &scope).is_none() {
             continue;
         }
@@ -1292,16 +1296,16 @@ fn feed_stall(ctx: &Ctx) -> Vec<Finding> {
         });
         out.push(f);
     }
-    // Everything stopped: only a live clock can get here (replay time moves
-    // with the records).
-    let last_any = per_kind
-        .iter()
-        .map(|v| v.iter().rev().take_while(|x| **x == 0.0).count())
-        .min()
-        .unwrap_or(0);
-    let total_rate: f64 =
-        per_kind.iter().map(|v| v.iter().sum::<f64>()).sum::<f64>() / per_kind[0].len() as f64;
-    if last_any >= 5 && total_rate * last_any as f64 >= ctx.s.min_volume {
+    // Everything stopped (live, or a replay catching up over a gap). As for
+    // one kind, the silence must be well past the feeds' usual gap, which a
+    // few records must have shown: hourly batches are not a stall.
+    let all: Vec<f64> = (0..per_kind[0].len())
+        .map(|i| per_kind.iter().map(|v| v[i]).sum())
+        .collect();
+    let last_any = all.iter().rev().take_while(|x| **x == 0.0).count();
+    let (needed, seen) = cadence(&all[..all.len() - last_any]);
+    let total_rate: f64 = all.iter().sum::<f64>() / all.len() as f64;
+    if last_any >= needed && seen >= 3 && total_rate * last_any as f64 >= ctx.s.min_volume {
         out.push(finding(
             metric,
             Scope::site(),
@@ -1387,4 +1391,71 @@ fn metric_anomaly(ctx: &Ctx) -> Vec<Finding> {
         out.push(f);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use crate::alerts::model::{AlertEvent, Tier, Transition};
+    use crate::config::Config;
+
+    /// Replay `lines` (JSON records) under one 爆发 day; the alert log.
+    fn replay(lines: &str) -> Vec<AlertEvent> {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("feed.jsonl"), lines).unwrap();
+        let cfg = "[campaign]\nname = \"t\"\ntimezone = \"+00:00\"\n[[phase]]\nname = \"爆发\"\n\
+                   start = \"2026-12-12T00:00:00+00:00\"\nend = \"2026-12-13T00:00:00+00:00\"\n";
+        let cfg = Arc::new(Config::parse(cfg, "t.toml", None).unwrap());
+        let mut events = Vec::new();
+        crate::session::replay(dir.path(), cfg, |e| {
+            events.extend_from_slice(e);
+            Ok(())
+        })
+        .unwrap();
+        events
+    }
+
+    fn visits(h: u32, m: u32, n: usize) -> String {
+        (0..n)
+            .map(|c| {
+                format!(
+                    "{{\"ts\":\"2026-12-12T{h:02}:{m:02}:00Z\",\"kind\":\"traffic\",\"stage\":\"visit\",\"count\":3,\"category\":\"c{c}\"}}\n"
+                )
+            })
+            .collect()
+    }
+
+    fn site_stalls(events: &[AlertEvent]) -> Vec<&AlertEvent> {
+        events
+            .iter()
+            .filter(|e| e.rule == "feed-stall" && e.scope.is_site())
+            .filter(|e| e.transition == Transition::Open)
+            .collect()
+    }
+
+    /// Hourly batches (all records at hh:00, as hour-resolution data sets
+    /// come) are the feed's cadence, not a stall of every feed each hour.
+    #[test]
+    fn hourly_batches_are_not_an_everything_stopped_emergency() {
+        let lines: String = (0..12).map(|h| visits(h, 0, 30)).collect();
+        let events = replay(&lines);
+        assert!(site_stalls(&events).is_empty(), "{events:?}");
+    }
+
+    /// A minute-by-minute feed that stops for 20 minutes still is one.
+    #[test]
+    fn a_dense_feed_stopping_is_an_emergency() {
+        let mut lines = String::new();
+        for m in 0..40 {
+            lines += &visits(10, m, 3);
+        }
+        for m in 0..10 {
+            lines += &visits(11, m, 3);
+        }
+        let events = replay(&lines);
+        let open = site_stalls(&events);
+        assert_eq!(open.len(), 1, "{events:?}");
+        assert_eq!(open[0].tier, Tier::Emergency);
+    }
 }
