@@ -12,7 +12,10 @@
 //! are meant for the data sets' published slices (megabytes), not for
 //! streaming gigabytes.
 
+pub mod rees46;
 pub mod taobao;
+pub mod tianchi;
+pub mod twcs;
 
 use std::collections::BTreeMap;
 use std::fmt::Display;
@@ -28,6 +31,15 @@ pub enum Format {
     /// Taobao UserBehavior (user,item,category,behavior,unix seconds; no header):
     /// the funnel per minute and category.
     TaobaoUserbehavior,
+    /// REES46 multi-category store events (event_time UTC, event_type, ...,
+    /// user_session): the funnel per minute and category, one order per purchase.
+    Rees46,
+    /// Customer Support on Twitter (twcs.csv): a customer-started conversation
+    /// is a CS session, opened at its first tweet, answered at the company's first.
+    Twcs,
+    /// Tianchi 2014 mobile-Taobao sample (behavior_type 1-4, hourly China
+    /// time): the funnel per hour and category, around 双12.
+    TianchiDouble12,
 }
 
 impl Format {
@@ -35,6 +47,9 @@ impl Format {
     pub fn name(self) -> &'static str {
         match self {
             Format::TaobaoUserbehavior => "taobao-userbehavior",
+            Format::Rees46 => "rees46",
+            Format::Twcs => "twcs",
+            Format::TianchiDouble12 => "tianchi-double12",
         }
     }
 
@@ -43,6 +58,9 @@ impl Format {
     pub fn convert(self, input: &Path, out_dir: &Path) -> Result<Report> {
         match self {
             Format::TaobaoUserbehavior => taobao::user_behavior(input, out_dir),
+            Format::Rees46 => rees46::events(input, out_dir),
+            Format::Twcs => twcs::conversations(input, out_dir),
+            Format::TianchiDouble12 => tianchi::double12(input, out_dir),
         }
     }
 }
