@@ -98,9 +98,15 @@ fn read_raw(path: &Path) -> Raw {
         if !start.inbound {
             continue; // a company's own announcement thread
         }
-        let entry = raw.sessions.entry(root.clone()).or_insert((start.secs, None));
+        let entry = raw
+            .sessions
+            .entry(root.clone())
+            .or_insert((start.secs, None));
         if !t.inbound && *id != root {
-            let better = entry.1.as_ref().is_none_or(|(s, a)| (t.secs, &t.author) < (*s, a));
+            let better = entry
+                .1
+                .as_ref()
+                .is_none_or(|(s, a)| (t.secs, &t.author) < (*s, a));
             if better {
                 entry.1 = Some((t.secs, t.author.clone()));
             }
@@ -178,7 +184,10 @@ fn twcs_converts_and_replays_to_the_raw_figures() {
     let mut waits = replies.clone();
     waits.sort_unstable();
     let median = waits[waits.len() / 2];
-    assert!(rate < 0.6 && median >= 10 * 60, "rate {rate}, median {median}s");
+    assert!(
+        rate < 0.6 && median >= 10 * 60,
+        "rate {rate}, median {median}s"
+    );
     assert!(
         events.iter().any(|e| e.rule == "cs-response-sla"
             && e.tier == Tier::Emergency
