@@ -663,6 +663,31 @@ mod tests {
         check(&series2, blocks);
     }
 
+    /// A phase of years (a CS corpus that starts with a stray old tweet) and
+    /// no spend: the budget rules, which sum spend over the phase so far, must
+    /// not walk its blocks at every evaluation (that took minutes per replay).
+    #[test]
+    fn no_spend_means_no_phase_long_walk() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = "[campaign]\nname = \"t\"\ntimezone = \"+00:00\"\n[[phase]]\nname = \"爆发\"\n\
+                   start = \"2014-01-01T00:00:00+00:00\"\nend = \"2017-12-31T00:00:00+00:00\"\n";
+        let cfg = Arc::new(Config::parse(cfg, "t.toml", None).unwrap());
+        let mut lines = String::from(
+            "{\"ts\":\"2014-01-01T10:00:00Z\",\"kind\":\"cs\",\"session\":\"0\",\"event\":\"open\"}\n",
+        );
+        for m in 0..60 {
+            lines.push_str(&format!(
+                "{{\"ts\":\"2017-10-31T10:{m:02}:00Z\",\"kind\":\"cs\",\"session\":\"{m}\",\"event\":\"open\"}}\n"
+            ));
+        }
+        std::fs::write(dir.path().join("cs.jsonl"), lines).unwrap();
+        let (session, _) = crate::session::replay(dir.path(), cfg, |_| Ok(())).unwrap();
+        // Trailing windows of hours hold tens of blocks; the phase so far
+        // would be ~200,000.
+        let held = session.engine.blocks.blocks.len();
+        assert!(held < 1_000, "{held} blocks cached");
+    }
+
     #[test]
     fn median_and_mad() {
         assert_eq!(median(&mut [3.0, 1.0, 2.0]), Some(2.0));

@@ -13,7 +13,10 @@
 //! streaming gigabytes.
 
 pub mod olist_reviews;
+pub mod rees46;
 pub mod taobao;
+pub mod tianchi;
+pub mod twcs;
 pub mod uci_retail;
 
 use std::collections::BTreeMap;
@@ -36,6 +39,15 @@ pub enum Format {
     /// Olist order reviews (quoted CSV): one CS session per review, opened
     /// when the survey is sent and rated when it is answered.
     OlistReviews,
+    /// REES46 multi-category store events (event_time UTC, event_type, ...,
+    /// user_session): the funnel per minute and category, one order per purchase.
+    Rees46,
+    /// Customer Support on Twitter (twcs.csv): a customer-started conversation
+    /// is a CS session, opened at its first tweet, answered at the company's first.
+    Twcs,
+    /// Tianchi 2014 mobile-Taobao sample (behavior_type 1-4, hourly China
+    /// time): the funnel per hour and category, around 双12.
+    TianchiDouble12,
 }
 
 impl Format {
@@ -45,6 +57,9 @@ impl Format {
             Format::TaobaoUserbehavior => "taobao-userbehavior",
             Format::UciRetail => "uci-retail",
             Format::OlistReviews => "olist-reviews",
+            Format::Rees46 => "rees46",
+            Format::Twcs => "twcs",
+            Format::TianchiDouble12 => "tianchi-double12",
         }
     }
 
@@ -55,6 +70,9 @@ impl Format {
             Format::TaobaoUserbehavior => taobao::user_behavior(input, out_dir),
             Format::UciRetail => uci_retail::online_retail(input, out_dir),
             Format::OlistReviews => olist_reviews::order_reviews(input, out_dir),
+            Format::Rees46 => rees46::events(input, out_dir),
+            Format::Twcs => twcs::conversations(input, out_dir),
+            Format::TianchiDouble12 => tianchi::double12(input, out_dir),
         }
     }
 }
