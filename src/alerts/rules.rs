@@ -594,8 +594,20 @@ fn judge_volume(
     if per_window < ctx.s.min_volume / 4.0 && frozen.is_none() {
         return None;
     }
-    let (e, e_events, level_var) = expected_volume(ctx, metric, sel, rest)?;
-    let e = frozen.unwrap_or(e);
+    // While open, the expectation is the one the alert opened on, and its
+    // events scale with it: a collapse that drags the trailing level down
+    // (traffic gone at 00:26 and still gone) must not leave too few
+    // expected events to judge, which would let the alert resolve.
+    let counted = metric != "gmv"; // the volume is its own event count
+    let firing = frozen.filter(|_| current.is_some());
+    let (e, e_events, level_var) = match (expected_volume(ctx, metric, sel, rest), firing) {
+        (Some((e0, ev0, lv)), Some(f)) if e0 > 0.0 => (f, ev0.max(ev0 * f / e0), lv),
+        (now, Some(f)) if counted => (f, f, now.map_or(0.0, |c| c.2)),
+        (now, _) => {
+            let (e0, ev0, lv) = now?;
+            (frozen.unwrap_or(e0), ev0, lv)
+        }
+    };
     if e_events < ctx.s.min_volume || e <= 0.0 {
         return None;
     }
