@@ -13,6 +13,7 @@ pub mod figures;
 pub mod ingest;
 pub mod parse;
 pub mod record;
+pub mod reference;
 pub mod report;
 pub mod series;
 pub mod session;

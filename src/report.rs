@@ -14,23 +14,23 @@ use chrono::{DateTime, FixedOffset};
 use crate::alerts::model::{AlertEvent, Tier, Transition};
 use crate::config::{Config, PhaseKind};
 use crate::figures::Figures;
+use crate::reference::{self, ServiceLevels};
 use crate::summary::Summary;
 use crate::time::{format_clock, Millis};
 use crate::view::text::{self, clean, dur, group, money, pct, Lang};
 
-/// Domain reference rates (spec/domain.md): visit→view 68 %, view→cart
-/// 35 %, cart→order 25 %; visit→order about 6 %; industry pay÷visit 2.7 %.
-const FUNNEL_REFERENCE: [(usize, usize, f64); 5] = [
-    (0, 1, 0.68),
-    (1, 2, 0.35),
-    (2, 3, 0.25),
-    (0, 3, 0.06),
-    (0, 4, 0.027),
-];
-/// CS service levels (spec/domain.md).
-const SLA_RESPONSE_15S: f64 = 0.95;
-const SLA_FCR: f64 = 0.85;
-const SLA_SATISFACTION: f64 = 4.8;
+/// The funnel steps judged against the domain's references: each stage
+/// with a reference rate, then visit→order and the industry's pay÷visit.
+fn funnel_steps() -> Vec<(usize, usize, f64)> {
+    let mut steps: Vec<(usize, usize, f64)> = reference::STAGE_RATES
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| r.map(|r| (i, i + 1, r)))
+        .collect();
+    steps.push((0, 3, reference::VISIT_ORDER));
+    steps.push((0, 4, reference::INDUSTRY_CONVERSION));
+    steps
+}
 
 /// One line of an alert log, however it was obtained.
 #[derive(Debug, Clone, PartialEq)]
@@ -577,7 +577,7 @@ impl Report<'_> {
         cols.push(self.t("全程", "whole run").into());
         cols.push(self.t("参考", "reference").into());
         header(out, &cols.iter().map(String::as_str).collect::<Vec<_>>());
-        for (from, to, reference) in FUNNEL_REFERENCE {
+        for (from, to, reference) in funnel_steps() {
             let name = format!(
                 "{}→{}",
                 text::stage(self.lang, from),
@@ -624,36 +624,40 @@ impl Report<'_> {
         cols.push(self.t("全程", "whole run").into());
         cols.push(self.t("标准", "standard").into());
         header(out, &cols.iter().map(String::as_str).collect::<Vec<_>>());
-        type Get = fn(&Figures) -> String;
+        let sla = ServiceLevels::of(self.cfg);
+        let floor =
+            |x: Option<f64>, at: f64, show: fn(Option<f64>) -> String| mark_floor(x, at, show);
+        let two = |x: Option<f64>| text::num(x, 2);
+        type Get<'a> = Box<dyn Fn(&Figures) -> String + 'a>;
         let lines: [(&str, &str, Get, String); 5] = [
             (
                 "会话数",
                 "sessions",
-                |f| group(f.cs_sessions),
+                Box::new(|f| group(f.cs_sessions)),
                 String::new(),
             ),
             (
                 "15秒响应率",
                 "15 s response",
-                |f| mark_floor(f.cs_response_15s, SLA_RESPONSE_15S, pct),
-                format!("≥ {}", pct(Some(SLA_RESPONSE_15S))),
+                Box::new(|f| floor(f.cs_response_15s, sla.response_15s, pct)),
+                format!("≥ {}", pct(Some(sla.response_15s))),
             ),
             (
                 "首次解决率",
                 "first-contact resolution",
-                |f| mark_floor(f.cs_fcr, SLA_FCR, pct),
-                format!("≥ {}", pct(Some(SLA_FCR))),
+                Box::new(|f| floor(f.cs_fcr, sla.fcr, pct)),
+                format!("≥ {}", pct(Some(sla.fcr))),
             ),
             (
                 "满意度",
                 "satisfaction",
-                |f| mark_floor(f.cs_satisfaction, SLA_SATISFACTION, |x| text::num(x, 2)),
-                format!("≥ {SLA_SATISFACTION}"),
+                Box::new(|f| floor(f.cs_satisfaction, sla.satisfaction, two)),
+                format!("≥ {}", sla.satisfaction),
             ),
             (
                 "投诉率",
                 "complaint rate",
-                |f| pct(f.cs_complaint_rate),
+                Box::new(|f| pct(f.cs_complaint_rate)),
                 String::new(),
             ),
         ];
@@ -829,6 +833,7 @@ impl Report<'_> {
         );
         let mut good = Vec::new();
         let mut bad = Vec::new();
+        let sla = ServiceLevels::of(self.cfg);
         let tot = &self.s.totals;
         let tg = &self.cfg.targets;
         let lang = self.lang;
@@ -872,7 +877,7 @@ impl Report<'_> {
             );
         }
         let f = self.burst().map_or(tot, |(_, f)| f);
-        for (from, to, reference) in FUNNEL_REFERENCE.iter().take(3) {
+        for (from, to, reference) in funnel_steps().iter().filter(|(a, b, _)| b - a == 1) {
             let s = [f.visit, f.view, f.cart, f.order, f.pay];
             if let Some(r) = ratio(s[*to] as f64, s[*from] as f64) {
                 judge(
@@ -890,13 +895,13 @@ impl Report<'_> {
         }
         if let Some(r) = f.cs_response_15s {
             judge(
-                r >= SLA_RESPONSE_15S,
+                r >= sla.response_15s,
                 format!("{} {}", self.t("15秒响应率", "15 s response"), pct(Some(r))),
             );
         }
         if let Some(r) = f.cs_fcr {
             judge(
-                r >= SLA_FCR,
+                r >= sla.fcr,
                 format!(
                     "{} {}",
                     self.t("首次解决率", "first-contact resolution"),
@@ -906,7 +911,7 @@ impl Report<'_> {
         }
         if let Some(r) = f.cs_satisfaction {
             judge(
-                r >= SLA_SATISFACTION,
+                r >= sla.satisfaction,
                 format!("{} {r:.2}", self.t("满意度", "satisfaction")),
             );
         }

@@ -151,7 +151,11 @@ impl Engine {
         let dims_guard = state.dims.read().expect("dims lock");
         let dims: &crate::dims::Dims = &dims_guard;
         let trailing = i64::from(self.cfg.alerts.trailing_minutes.max(5)) * MINUTE;
-        let roi_target = self.cfg.targets.roi.unwrap_or(5.0);
+        let roi_target = self
+            .cfg
+            .targets
+            .roi
+            .unwrap_or(crate::reference::DEFAULT_ROI_TARGET);
         let defs = self.defs.clone();
         let windows =
             expect::WindowCache::with_blocks(&state.series, std::mem::take(&mut self.blocks));

@@ -31,15 +31,6 @@ use super::text::{clean, Lang};
 pub const RECENT_MIN: i64 = 15;
 /// Minutes of the "recent" window of the customer-service panel (fewer events).
 pub const CS_RECENT_MIN: i64 = 30;
-/// Reference stage rates of the domain (visit→view 68%, view→cart 35%,
-/// cart→order 25%); order→pay has none.
-pub const FUNNEL_REFERENCE: [Option<f64>; 4] = [Some(0.68), Some(0.35), Some(0.25), None];
-/// Customer-service SLAs of the domain.
-pub const SLA_RESPONSE_15S: f64 = 0.95;
-pub const SLA_FCR: f64 = 0.85;
-pub const SLA_SATISFACTION: f64 = 4.8;
-/// ROI target when the config sets none (domain: ≥ 5:1).
-pub const DEFAULT_ROI_TARGET: f64 = 5.0;
 /// Per-minute GMV points kept for the sales chart.
 pub const SALES_POINTS: usize = 360;
 /// A stage rate below this share of its expectation is shown as bad.
@@ -422,6 +413,8 @@ pub struct Model {
     pub total_tiers: [u64; 3],
     pub records: u64,
     pub bad_lines: u64,
+    /// The CS floors the panel judges against (the config's).
+    pub sla: crate::reference::ServiceLevels,
     pub late: u64,
     pub filter: Filter,
     pub slice: Slice,
@@ -470,13 +463,17 @@ impl Model {
             total_tiers: engine.counts,
             records: state.records,
             bad_lines: state.bad_lines,
+            sla: crate::reference::ServiceLevels::of(cfg),
             late: state.late,
             filter: filter.clone(),
             slice,
             has_baseline: engine.baseline().is_some(),
             funnel: FunnelView::default(),
             budget: BudgetView {
-                roi_target: cfg.targets.roi.unwrap_or(DEFAULT_ROI_TARGET),
+                roi_target: cfg
+                    .targets
+                    .roi
+                    .unwrap_or(crate::reference::DEFAULT_ROI_TARGET),
                 ..BudgetView::default()
             },
             cs: CsView::default(),
@@ -650,7 +647,7 @@ fn funnel_view(
         recent_counts: rc.stages,
         recent: rates(&rc),
         phase: rates(phase_c),
-        reference: FUNNEL_REFERENCE,
+        reference: crate::reference::STAGE_RATES,
         baseline: bc.as_ref().map_or([None; 4], |c| {
             // Too few baseline events make a rate noise: leave it out.
             [0, 1, 2, 3].map(|i| c.stage_rate(i).filter(|_| c.stages[i] >= 30))

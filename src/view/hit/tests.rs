@@ -48,6 +48,11 @@ fn model() -> Model {
         total_tiers: [2, 2, 1],
         records: 0,
         bad_lines: 0,
+        sla: crate::reference::ServiceLevels {
+            response_15s: 0.95,
+            fcr: 0.85,
+            satisfaction: 4.8,
+        },
         late: 0,
         filter: Filter::default(),
         slice: Slice::Site,

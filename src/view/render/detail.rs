@@ -21,9 +21,7 @@ use crate::config::PhaseKind;
 use crate::figures::Counters;
 use crate::time::{format_clock, Millis};
 use crate::view::hit::{HitMap, Target};
-use crate::view::model::{
-    AlertDetail, Breakdown, Model, SliceRow, SLA_FCR, SLA_RESPONSE_15S, SLA_SATISFACTION,
-};
+use crate::view::model::{AlertDetail, Breakdown, Model, SliceRow};
 use crate::view::text::{
     change, count, dur, metric_label, money, num, pct, pct0, stage, wrap, Lang,
 };
@@ -1016,7 +1014,7 @@ pub fn panel(
             }
             header.push(Cell::r(lang.t("整体", "overall"), hs));
             header.push(Cell::r(lang.t("近15分整体", "overall 15m"), hs));
-            let refs = crate::view::model::FUNNEL_REFERENCE;
+            let refs = crate::reference::STAGE_RATES;
             let row = |name: &str, c: &Counters, r: &Counters| {
                 let mut cells = vec![Cell::l(name, th.value())];
                 for i in 0..5 {
@@ -1183,9 +1181,9 @@ pub fn panel(
                 Cell::r(lang.t("升级", "escal."), hs),
             ];
             let row = |name: &str, c: &Counters| {
-                let r15 = Verdict::floor(c.response_15s(), SLA_RESPONSE_15S, 0.03);
-                let fcr = Verdict::floor(c.fcr(), SLA_FCR, 0.03);
-                let sat = Verdict::floor(c.satisfaction(), SLA_SATISFACTION, 0.02);
+                let r15 = Verdict::floor(c.response_15s(), m.sla.response_15s, 0.03);
+                let fcr = Verdict::floor(c.fcr(), m.sla.fcr, 0.03);
+                let sat = Verdict::floor(c.satisfaction(), m.sla.satisfaction, 0.02);
                 GridRow::new(vec![
                     Cell::l(name, th.value()),
                     Cell::r(count(lang, c.cs_sessions), th.label()),

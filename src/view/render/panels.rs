@@ -14,8 +14,7 @@ use crate::alerts::model::Tier;
 use crate::time::{format_clock, Millis};
 use crate::view::hit::{HitMap, Target};
 use crate::view::model::{
-    AlertRow, BurnPace, Model, StockStatus, CS_RECENT_MIN, RECENT_MIN, SLA_FCR, SLA_RESPONSE_15S,
-    SLA_SATISFACTION, STAGE_BAD,
+    AlertRow, BurnPace, Model, StockStatus, CS_RECENT_MIN, RECENT_MIN, STAGE_BAD,
 };
 use crate::view::text::{
     burn_label, change, count, dur, metric_label, money, num, pad, pct, pct0, rpad, stage, width,
@@ -487,26 +486,26 @@ pub fn cs(buf: &mut Buffer, a: Rect, m: &Model, ui: &Ui, th: &Theme) {
         rate_row(
             lang.t("15秒响应率", "15s response"),
             c.response_15s,
-            SLA_RESPONSE_15S,
+            m.sla.response_15s,
             0.03,
             &pct,
-            format!("{:.0}%", SLA_RESPONSE_15S * 100.0),
+            format!("{:.0}%", m.sla.response_15s * 100.0),
         ),
         rate_row(
             lang.t("首次解决率", "first-contact"),
             c.fcr,
-            SLA_FCR,
+            m.sla.fcr,
             0.03,
             &pct,
-            format!("{:.0}%", SLA_FCR * 100.0),
+            format!("{:.0}%", m.sla.fcr * 100.0),
         ),
         rate_row(
             lang.t("满意度", "satisfaction"),
             c.satisfaction,
-            SLA_SATISFACTION,
+            m.sla.satisfaction,
             0.02,
             &|x| num(x, 2),
-            format!("{SLA_SATISFACTION:.1}"),
+            format!("{:.1}", m.sla.satisfaction),
         ),
     ];
     // Backlog in minutes of the recent inflow (like the backlog rule).
