@@ -614,9 +614,9 @@ fn panel_title(p: PanelId, m: &Model, ui: &Ui) -> String {
         ),
         PanelId::Cs => format!("{}{}{}", p.title(lang), lang.t(" 近30分", " 30 min"), slice),
         PanelId::Sales => format!(
-            "{}{}{}",
+            "{} GMV/{}{}",
             p.title(lang),
-            lang.t(" GMV/分钟", " GMV per minute"),
+            crate::view::text::per_bucket(lang, m.sales.bucket_ms),
             slice
         ),
         PanelId::Stock => format!(

@@ -281,6 +281,24 @@ pub fn dur(ms: Millis) -> String {
     }
 }
 
+/// "per bucket" in words: 分钟/min for the default minute, 小时/hour, 天/day,
+/// else the bucket's minutes (5分钟/5 min) or seconds.
+pub fn per_bucket(lang: Lang, bucket_ms: Millis) -> String {
+    let s = bucket_ms / 1000;
+    match (lang, s) {
+        (Lang::Zh, 60) => "分钟".into(),
+        (Lang::En, 60) => "min".into(),
+        (Lang::Zh, 3600) => "小时".into(),
+        (Lang::En, 3600) => "hour".into(),
+        (Lang::Zh, 86_400) => "天".into(),
+        (Lang::En, 86_400) => "day".into(),
+        (Lang::Zh, s) if s % 60 == 0 => format!("{}分钟", s / 60),
+        (Lang::En, s) if s % 60 == 0 => format!("{} min", s / 60),
+        (Lang::Zh, s) => format!("{s}秒"),
+        (Lang::En, s) => format!("{s} s"),
+    }
+}
+
 /// A countdown, clock style: 16:09:59 (or 2d 04:00:00).
 pub fn countdown(ms: Millis) -> String {
     let s = (ms.max(0) / 1000) as u64;
@@ -387,6 +405,15 @@ pub fn burn_label(lang: Lang, window: Millis, even: bool, short: bool) -> String
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn per_bucket_names_the_bucket_width() {
+        assert_eq!(per_bucket(Lang::Zh, 60_000), "分钟");
+        assert_eq!(per_bucket(Lang::En, 3_600_000), "hour");
+        assert_eq!(per_bucket(Lang::Zh, 300_000), "5分钟");
+        assert_eq!(per_bucket(Lang::En, 30_000), "30 s");
+    }
+
     use super::*;
 
     #[test]

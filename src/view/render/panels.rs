@@ -723,7 +723,16 @@ pub fn sales(buf: &mut Buffer, a: Rect, m: &Model, ui: &Ui, th: &Theme) {
         .max(1.0)
         * 1.1;
     let xmax = actual.last().map_or(1.0, |p| p.0).max(1.0);
-    let tl = |t: Millis| clock_hm(t, m);
+    // A chart of days labels its axis with dates too.
+    let span = pts.last().map_or(0, |p| p.0) - t0;
+    let tl = |t: Millis| {
+        if span >= 86_400_000 {
+            let c = format_clock(t, m.tz);
+            c.get(..11).unwrap_or(&c).to_string()
+        } else {
+            clock_hm(t, m)
+        }
+    };
     let mut datasets = Vec::new();
     if !expected.is_empty() {
         datasets.push(
@@ -740,7 +749,10 @@ pub fn sales(buf: &mut Buffer, a: Rect, m: &Model, ui: &Ui, th: &Theme) {
     }
     datasets.push(
         Dataset::default()
-            .name(lang.t("GMV/分钟", "GMV/min"))
+            .name(format!(
+                "GMV/{}",
+                crate::view::text::per_bucket(lang, v.bucket_ms)
+            ))
             .marker(Marker::Braille)
             .graph_type(GraphType::Line)
             .style(th.accent())
