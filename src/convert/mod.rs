@@ -251,6 +251,92 @@ fn toml_string(s: &str) -> String {
     toml::Value::String(s.to_owned()).to_string()
 }
 
+/// One CSV file of a data set with a header row, read whole (the published
+/// slices are megabytes). Rows come with the physical line they start on;
+/// a row that is not CSV, or not as wide as the header, comes as the reason
+/// to skip it (`Report::skip`), and the rows after it still come.
+pub struct CsvFile {
+    pub path: PathBuf,
+    data: Vec<u8>,
+    lf_only: bool,
+    pub header: csv::StringRecord,
+}
+
+impl CsvFile {
+    /// `lf_only`: records end at `\n` only (a bare `\r` is text, as in
+    /// twcs's tweets).
+    pub fn open(path: &Path, lf_only: bool) -> Result<CsvFile> {
+        let data =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let mut file = CsvFile {
+            path: path.to_owned(),
+            data,
+            lf_only,
+            header: csv::StringRecord::new(),
+        };
+        file.header = file
+            .reader()
+            .headers()
+            .with_context(|| format!("{}: no CSV header", path.display()))?
+            .clone();
+        Ok(file)
+    }
+
+    fn reader(&self) -> csv::Reader<&[u8]> {
+        let mut b = csv::ReaderBuilder::new();
+        b.flexible(true);
+        if self.lf_only {
+            b.terminator(csv::Terminator::Any(b'\n'));
+        }
+        b.from_reader(self.data.as_slice())
+    }
+
+    /// The index of each named column (names trimmed); an error names the
+    /// first one missing.
+    pub fn columns<const N: usize>(&self, names: [&str; N]) -> Result<[usize; N]> {
+        let mut col = [0; N];
+        for (i, name) in names.iter().enumerate() {
+            col[i] = self
+                .header
+                .iter()
+                .position(|h| h.trim() == *name)
+                .with_context(|| format!("{}: no column {name:?}", self.path.display()))?;
+        }
+        Ok(col)
+    }
+
+    pub fn rows(
+        &self,
+    ) -> impl Iterator<Item = (u64, std::result::Result<csv::StringRecord, String>)> + '_ {
+        let width = self.header.len();
+        self.reader().into_records().map(move |r| match r {
+            Ok(row) => {
+                let line = record_line(&self.data, row.position());
+                if row.len() == width {
+                    (line, Ok(row))
+                } else {
+                    let why = format!("{} fields, the header has {width}", row.len());
+                    (line, Err(why))
+                }
+            }
+            Err(e) => (
+                record_line(&self.data, e.position()),
+                Err(format!("not CSV: {e}")),
+            ),
+        })
+    }
+}
+
+/// The physical line a record starts on. The `csv` crate counts a CRLF
+/// file's lines one short at a record's start (its position sits on the
+/// `\n` of the line before), so a position on a `\n` is the next line.
+pub fn record_line(data: &[u8], pos: Option<&csv::Position>) -> u64 {
+    pos.map_or(0, |p| {
+        let at_lf = usize::try_from(p.byte()).ok().and_then(|b| data.get(b)) == Some(&b'\n');
+        p.line() + u64::from(at_lf)
+    })
+}
+
 /// The input files of a data set given as a file or a directory: the file
 /// itself, or the directory's `.csv` files in name order.
 pub fn input_files(input: &Path) -> Result<Vec<PathBuf>> {
@@ -274,4 +360,55 @@ pub fn input_files(input: &Path) -> Result<Vec<PathBuf>> {
     files.sort();
     anyhow::ensure!(!files.is_empty(), "no .csv files in {}", input.display());
     Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_lines_are_physical_lines_with_crlf_and_quoted_newlines() {
+        for eol in ["\n", "\r\n"] {
+            let text = ["h,i", "1,2", "\"x", "y\",3", "4,5", ""].join(eol);
+            let data = text.as_bytes();
+            let mut reader = csv::Reader::from_reader(data);
+            let lines: Vec<u64> = reader
+                .records()
+                .map(|r| record_line(data, r.unwrap().position()))
+                .collect();
+            assert_eq!(lines, [2, 3, 5], "eol {eol:?}");
+        }
+    }
+
+    /// A short row and a row that is not UTF-8 come as reasons on their own
+    /// lines; the rows after them still come; columns are found by name.
+    #[test]
+    fn csv_rows_report_bad_rows_by_line_and_read_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        let mut text = b"b,a\r\n1,2\r\n3\r\n".to_vec();
+        text.extend_from_slice(b"\xff,4\r\n5,6\r\n");
+        std::fs::write(&path, text).unwrap();
+        let file = CsvFile::open(&path, false).unwrap();
+        assert_eq!(file.columns(["a", "b"]).unwrap(), [1, 0]);
+        assert!(file
+            .columns(["c"])
+            .unwrap_err()
+            .to_string()
+            .contains("\"c\""));
+        let rows: Vec<(u64, Result<Vec<String>, String>)> = file
+            .rows()
+            .map(|(l, r)| (l, r.map(|r| r.iter().map(str::to_owned).collect())))
+            .collect();
+        assert_eq!(rows.len(), 4, "{rows:?}");
+        assert_eq!(rows[0], (2, Ok(vec!["1".into(), "2".into()])));
+        assert_eq!(rows[1].0, 3);
+        assert!(
+            rows[1].1.as_ref().unwrap_err().contains("1 fields"),
+            "{rows:?}"
+        );
+        assert_eq!(rows[2].0, 4);
+        assert!(rows[2].1.is_err(), "{rows:?}");
+        assert_eq!(rows[3], (5, Ok(vec!["5".into(), "6".into()])));
+    }
 }

@@ -23,11 +23,11 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use chrono::{FixedOffset, NaiveDateTime};
 use serde_json::json;
 
-use super::{input_files, Format, Recording, Report};
+use super::{input_files, CsvFile, Format, Recording, Report};
 
 const COLUMNS: [&str; 7] = [
     "review_id",
@@ -49,33 +49,18 @@ pub fn order_reviews(input: &Path, out_dir: &Path) -> Result<Report> {
     // review_id → the line that first had it.
     let mut seen: HashMap<String, u64> = HashMap::new();
     for path in input_files(input)? {
-        let data =
-            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        let mut reader = csv::ReaderBuilder::new()
-            .flexible(true)
-            .from_reader(data.as_slice());
-        let header = reader
-            .headers()
-            .with_context(|| format!("cannot read {}", path.display()))?
-            .clone();
-        let col: Vec<usize> = COLUMNS
-            .iter()
-            .map(|name| header.iter().position(|h| h.trim() == *name))
-            .collect::<Option<_>>()
-            .with_context(|| format!("{}: the header lacks {COLUMNS:?}", path.display()))?;
-        for row in reader.records() {
+        let file = CsvFile::open(&path, false)?;
+        let col = file.columns(COLUMNS)?;
+        for (line, row) in file.rows() {
             report.rows += 1;
             let row = match row {
                 Ok(row) => row,
-                Err(e) => {
-                    let line = record_line(&data, e.position());
-                    report.skip(&path, line, format!("not CSV: {e}"));
+                Err(why) => {
+                    report.skip(&path, line, why);
                     continue;
                 }
             };
-            // The line a (multi-line) row starts on.
-            let line = record_line(&data, row.position());
-            let review = match parse_row(&row, header.len(), &col, brazil) {
+            let review = match parse_row(&row, file.header.len(), &col, brazil) {
                 Ok(r) => r,
                 Err(why) => {
                     report.skip(&path, line, why);
@@ -117,15 +102,6 @@ pub fn order_reviews(input: &Path, out_dir: &Path) -> Result<Report> {
         &mut report,
     )?;
     Ok(report)
-}
-
-/// The physical line a CSV record starts on. The csv crate places a record
-/// of a CRLF file at the previous line's `\n`, one line short.
-pub(super) fn record_line(data: &[u8], pos: Option<&csv::Position>) -> u64 {
-    pos.map_or(0, |p| {
-        let at_lf = usize::try_from(p.byte()).ok().and_then(|b| data.get(b)) == Some(&b'\n');
-        p.line() + u64::from(at_lf)
-    })
 }
 
 struct Review<'a> {
@@ -174,23 +150,4 @@ fn parse_row<'a>(
         sent_ms,
         answered_ms,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn record_lines_are_physical_lines_with_crlf_and_quoted_newlines() {
-        for eol in ["\n", "\r\n"] {
-            let text = ["h,i", "1,2", "\"x", "y\",3", "4,5", ""].join(eol);
-            let data = text.as_bytes();
-            let mut reader = csv::Reader::from_reader(data);
-            let lines: Vec<u64> = reader
-                .records()
-                .map(|r| record_line(data, r.unwrap().position()))
-                .collect();
-            assert_eq!(lines, [2, 3, 5], "eol {eol:?}");
-        }
-    }
 }

@@ -5,10 +5,10 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use chrono::{FixedOffset, NaiveDateTime};
 
-use super::{input_files, Format, Recording, Report, STAGES};
+use super::{input_files, CsvFile, Format, Recording, Report, STAGES};
 
 /// The columns the mapping reads, looked up by name in the header.
 const COLUMNS: [&str; 6] = [
@@ -38,45 +38,17 @@ pub fn events(input: &Path, out_dir: &Path) -> Result<Report> {
     let mut counts: BTreeMap<(i64, Option<String>, usize), u64> = BTreeMap::new();
     let mut rec = Recording::new(FixedOffset::east_opt(0).expect("valid offset"));
     for path in input_files(input)? {
-        let mut reader = csv::ReaderBuilder::new()
-            .flexible(true)
-            .from_path(&path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        let header = reader
-            .headers()
-            .with_context(|| format!("cannot read {}", path.display()))?
-            .clone();
-        let mut col = [0; COLUMNS.len()];
-        for (i, name) in COLUMNS.iter().enumerate() {
-            col[i] = header
-                .iter()
-                .position(|h| h.trim() == *name)
-                .with_context(|| format!("{}: no column {name:?}", path.display()))?;
-        }
-        let [c_time, c_type, c_product, c_code, c_price, c_session] = col;
-        for row in reader.records() {
+        let file = CsvFile::open(&path, false)?;
+        let [c_time, c_type, c_product, c_code, c_price, c_session] = file.columns(COLUMNS)?;
+        for (line, row) in file.rows() {
             report.rows += 1;
             let row = match row {
                 Ok(row) => row,
-                Err(e) => {
-                    // Not UTF-8 or not CSV: skip the row, keep reading.
-                    let line = e.position().map_or(0, |p| p.line());
-                    if let csv::ErrorKind::Io(_) = e.kind() {
-                        return Err(e).with_context(|| format!("cannot read {}", path.display()));
-                    }
-                    report.skip(&path, line, format!("not CSV: {e}"));
+                Err(why) => {
+                    report.skip(&path, line, why);
                     continue;
                 }
             };
-            let line = row.position().map_or(0, |p| p.line());
-            if row.len() != header.len() {
-                report.skip(
-                    &path,
-                    line,
-                    format!("{} fields, the header has {}", row.len(), header.len()),
-                );
-                continue;
-            }
             let time = row[c_time].trim();
             let Some(ts) = parse_time(time) else {
                 report.skip(&path, line, format!("event_time {time:?} is not UTC time"));

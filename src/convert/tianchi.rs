@@ -5,10 +5,10 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use chrono::{FixedOffset, NaiveDate, TimeZone};
 
-use super::{Format, Recording, Report, STAGES};
+use super::{CsvFile, Format, Recording, Report, STAGES};
 
 /// The file read when the input is the data set's directory (the other file,
 /// `sample_item_info.csv`, has no events).
@@ -30,48 +30,21 @@ pub fn double12(input: &Path, out_dir: &Path) -> Result<Report> {
     };
     let china = FixedOffset::east_opt(8 * 3600).expect("valid offset");
     let mut report = Report::default();
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_path(&path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    let header = reader
-        .headers()
-        .with_context(|| format!("cannot read {}", path.display()))?
-        .clone();
-    let mut col = [0; COLUMNS.len()];
-    for (i, name) in COLUMNS.iter().enumerate() {
-        col[i] = header
-            .iter()
-            .position(|h| h.trim() == *name)
-            .with_context(|| format!("{}: no column {name:?}", path.display()))?;
-    }
-    let [c_user, c_behavior, c_category, c_time] = col;
+    let file = CsvFile::open(&path, false)?;
+    let [c_user, c_behavior, c_category, c_time] = file.columns(COLUMNS)?;
     // (hour, category, stage) → count.
     let mut counts: BTreeMap<(i64, String, usize), u64> = BTreeMap::new();
     // (user, hour) → the category of the user's first row in that hour.
     let mut active: HashMap<(u64, i64), String> = HashMap::new();
-    for row in reader.records() {
+    for (line, row) in file.rows() {
         report.rows += 1;
         let row = match row {
             Ok(row) => row,
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                if let csv::ErrorKind::Io(_) = e.kind() {
-                    return Err(e).with_context(|| format!("cannot read {}", path.display()));
-                }
-                report.skip(&path, line, format!("not CSV: {e}"));
+            Err(why) => {
+                report.skip(&path, line, why);
                 continue;
             }
         };
-        let line = row.position().map_or(0, |p| p.line());
-        if row.len() != header.len() {
-            report.skip(
-                &path,
-                line,
-                format!("{} fields, the header has {}", row.len(), header.len()),
-            );
-            continue;
-        }
         let Ok(user) = row[c_user].trim().parse::<u64>() else {
             report.skip(&path, line, format!("user_id {:?}", &row[c_user]));
             continue;

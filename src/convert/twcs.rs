@@ -6,10 +6,10 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use chrono::{DateTime, FixedOffset};
 
-use super::{input_files, Format, Recording, Report};
+use super::{input_files, CsvFile, Format, Recording, Report};
 
 /// The columns the mapping reads, looked up by name (the published copy has
 /// an extra unnamed index column in front).
@@ -52,45 +52,17 @@ pub fn conversations(input: &Path, out_dir: &Path) -> Result<Report> {
     for (fi, path) in files.iter().enumerate() {
         // Records end at `\n` only: the published file holds a tweet with a
         // bare `\r` in unquoted text, which is part of the text.
-        let mut reader = csv::ReaderBuilder::new()
-            .flexible(true)
-            .terminator(csv::Terminator::Any(b'\n'))
-            .from_path(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        let header = reader
-            .headers()
-            .with_context(|| format!("cannot read {}", path.display()))?
-            .clone();
-        let mut col = [0; COLUMNS.len()];
-        for (i, name) in COLUMNS.iter().enumerate() {
-            col[i] = header
-                .iter()
-                .position(|h| h.trim() == *name)
-                .with_context(|| format!("{}: no column {name:?}", path.display()))?;
-        }
-        let [c_id, c_author, c_inbound, c_time, c_text, c_parent] = col;
-        for row in reader.records() {
+        let file = CsvFile::open(path, true)?;
+        let [c_id, c_author, c_inbound, c_time, c_text, c_parent] = file.columns(COLUMNS)?;
+        for (line, row) in file.rows() {
             report.rows += 1;
             let row = match row {
                 Ok(row) => row,
-                Err(e) => {
-                    let line = e.position().map_or(0, |p| p.line());
-                    if let csv::ErrorKind::Io(_) = e.kind() {
-                        return Err(e).with_context(|| format!("cannot read {}", path.display()));
-                    }
-                    report.skip(path, line, format!("not CSV: {e}"));
+                Err(why) => {
+                    report.skip(path, line, why);
                     continue;
                 }
             };
-            let line = row.position().map_or(0, |p| p.line());
-            if row.len() != header.len() {
-                report.skip(
-                    path,
-                    line,
-                    format!("{} fields, the header has {}", row.len(), header.len()),
-                );
-                continue;
-            }
             let Some(id) = parse_id(&row[c_id]) else {
                 report.skip(path, line, format!("tweet_id {:?}", &row[c_id]));
                 continue;

@@ -23,12 +23,11 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use chrono::{FixedOffset, NaiveDateTime};
 use serde_json::json;
 
-use super::olist_reviews::record_line;
-use super::{input_files, Format, Recording, Report};
+use super::{input_files, CsvFile, Format, Recording, Report};
 
 const COLUMNS: usize = 8;
 
@@ -55,22 +54,16 @@ pub fn online_retail(input: &Path, out_dir: &Path) -> Result<Report> {
     let mut invoices: Vec<Invoice> = Vec::new();
     let mut by_number: HashMap<String, usize> = HashMap::new();
     for path in input_files(input)? {
-        let data =
-            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        let mut reader = csv::ReaderBuilder::new()
-            .flexible(true)
-            .from_reader(data.as_slice());
-        for row in reader.records() {
+        let file = CsvFile::open(&path, false)?;
+        for (line_no, row) in file.rows() {
             report.rows += 1;
             let row = match row {
                 Ok(row) => row,
-                Err(e) => {
-                    let line = record_line(&data, e.position());
-                    report.skip(&path, line, format!("not CSV: {e}"));
+                Err(why) => {
+                    report.skip(&path, line_no, why);
                     continue;
                 }
             };
-            let line_no = record_line(&data, row.position());
             let line = match parse_line(&row) {
                 Ok(line) => line,
                 Err(why) => {
