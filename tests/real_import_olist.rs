@@ -12,7 +12,7 @@ mod common;
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 use chrono::{DateTime, NaiveDateTime};
 use serde_json::Value;
@@ -122,14 +122,7 @@ fn run() -> &'static Run {
         let written = Config::load(&dir.path().join("warroom.toml")).unwrap();
         assert_eq!(written.tz.local_minus_utc(), -BRT_SECS as i32);
         let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/olist-reviews.toml");
-        let cfg = Arc::new(Config::load(&config).unwrap());
-        let mut alerts = Vec::new();
-        let (session, stats) = warroom::session::replay(&dir.path().join("campaign"), cfg, |e| {
-            alerts.extend_from_slice(e);
-            Ok(())
-        })
-        .unwrap();
-        let summary = serde_json::to_value(session.summary(&stats)).unwrap();
+        let (alerts, summary) = common::replay_summary(&dir.path().join("campaign"), &config);
         Run {
             report,
             raw: read_raw(&src),

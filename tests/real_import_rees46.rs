@@ -6,10 +6,8 @@ mod common;
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use warroom::alerts::model::{AlertEvent, Panel, Tier, Transition};
-use warroom::config::Config;
 use warroom::convert::Format;
 
 fn source() -> PathBuf {
@@ -106,15 +104,10 @@ fn rees46_converts_and_replays_to_the_raw_figures() {
     assert!(!raw.by_type.contains_key("remove_from_cart"));
 
     // The replayed run summary.
-    let cfg = Arc::new(Config::load(&dir.path().join("warroom.toml")).unwrap());
-    let mut events: Vec<AlertEvent> = Vec::new();
-    let (session, stats) = warroom::session::replay(&dir.path().join("campaign"), cfg, |e| {
-        events.extend_from_slice(e);
-        Ok(())
-    })
-    .unwrap();
-    let summary: serde_json::Value =
-        serde_json::from_str(&session.summary(&stats).to_json()).unwrap();
+    let (events, summary) = common::replay_summary(
+        &dir.path().join("campaign"),
+        &dir.path().join("warroom.toml"),
+    );
     let totals = &summary["totals"];
     let gmv_cents: i64 = raw.purchases.values().sum();
     assert_eq!(

@@ -7,11 +7,9 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use chrono::{Duration, NaiveDateTime};
-use warroom::alerts::model::{AlertEvent, Tier};
-use warroom::config::Config;
+use warroom::alerts::model::Tier;
 use warroom::convert::Format;
 
 fn source_dir() -> PathBuf {
@@ -100,15 +98,7 @@ fn tianchi_converts_and_replays_to_the_raw_figures_with_the_double12_spike() {
 
     // Replayed with the 双12 phases.
     let cfg_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/tianchi-double12.toml");
-    let cfg = Arc::new(Config::load(&cfg_path).unwrap());
-    let mut events: Vec<AlertEvent> = Vec::new();
-    let (session, stats) = warroom::session::replay(&dir.path().join("campaign"), cfg, |e| {
-        events.extend_from_slice(e);
-        Ok(())
-    })
-    .unwrap();
-    let summary: serde_json::Value =
-        serde_json::from_str(&session.summary(&stats).to_json()).unwrap();
+    let (events, summary) = common::replay_summary(&dir.path().join("campaign"), &cfg_path);
     let phases = &summary["phases"];
     // Phase membership by China-time date: before, on and after 12-12.
     let phase_of = |day: &str| match day {

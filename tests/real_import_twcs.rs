@@ -6,10 +6,8 @@ mod common;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
-use warroom::alerts::model::{AlertEvent, Panel, Tier};
-use warroom::config::Config;
+use warroom::alerts::model::{Panel, Tier};
 use warroom::convert::Format;
 
 fn source() -> PathBuf {
@@ -152,15 +150,10 @@ fn twcs_converts_and_replays_to_the_raw_figures() {
     // first tweet: the thread rule finds replies the direct rule misses.
     assert!(raw.direct < replies.len() as u64);
 
-    let cfg = Arc::new(Config::load(&dir.path().join("warroom.toml")).unwrap());
-    let mut events: Vec<AlertEvent> = Vec::new();
-    let (session, stats) = warroom::session::replay(&dir.path().join("campaign"), cfg, |e| {
-        events.extend_from_slice(e);
-        Ok(())
-    })
-    .unwrap();
-    let summary: serde_json::Value =
-        serde_json::from_str(&session.summary(&stats).to_json()).unwrap();
+    let (events, summary) = common::replay_summary(
+        &dir.path().join("campaign"),
+        &dir.path().join("warroom.toml"),
+    );
     let totals = &summary["totals"];
     let fast = replies.iter().filter(|w| **w <= 15).count();
     assert_eq!(totals["cs_sessions"].as_u64().unwrap(), opens);

@@ -14,7 +14,7 @@ mod common;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 use chrono::{DateTime, NaiveDateTime};
 use serde_json::Value;
@@ -189,14 +189,8 @@ fn run() -> &'static Run {
         // The written starting config loads, in the data's timezone.
         let written = Config::load(&dir.path().join("warroom.toml")).unwrap();
         assert_eq!(written.tz.local_minus_utc(), 0);
-        let cfg = Arc::new(Config::load(&config_path()).unwrap());
-        let mut alerts = Vec::new();
-        let (session, stats) = warroom::session::replay(&dir.path().join("campaign"), cfg, |e| {
-            alerts.extend_from_slice(e);
-            Ok(())
-        })
-        .unwrap();
-        let summary = serde_json::to_value(session.summary(&stats)).unwrap();
+        let (alerts, summary) =
+            common::replay_summary(&dir.path().join("campaign"), &config_path());
         Run {
             report,
             raw: read_raw(&src),

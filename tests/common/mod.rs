@@ -56,3 +56,20 @@ name = "收尾"
 start = "2026-11-12T00:00:00+08:00"
 end = "2026-11-14T00:00:00+08:00"
 "#;
+
+/// Replay a recording with a config: its alert transitions, and its run
+/// summary as JSON (read back the way outside tools read it).
+pub fn replay_summary(
+    recording: &Path,
+    config: &Path,
+) -> (Vec<warroom::alerts::model::AlertEvent>, serde_json::Value) {
+    let cfg = std::sync::Arc::new(warroom::config::Config::load(config).unwrap());
+    let mut events = Vec::new();
+    let (session, stats) = warroom::session::replay(recording, cfg, |e| {
+        events.extend_from_slice(e);
+        Ok(())
+    })
+    .unwrap();
+    let summary = serde_json::from_str(&session.summary(&stats).to_json()).unwrap();
+    (events, summary)
+}
