@@ -106,6 +106,19 @@ pub struct Report {
 }
 
 impl Report {
+    /// Count a row read; a row that is the reason to skip it is counted
+    /// skipped too, and `None`.
+    pub fn row<T>(&mut self, file: &Path, line: u64, row: Result<T, String>) -> Option<T> {
+        self.rows += 1;
+        match row {
+            Ok(row) => Some(row),
+            Err(why) => {
+                self.skip(file, line, why);
+                None
+            }
+        }
+    }
+
     /// Count a row that does not fit, keeping the first few reasons.
     pub fn skip(&mut self, file: &Path, line: u64, why: impl Display) {
         self.skipped += 1;

@@ -52,13 +52,8 @@ pub fn order_reviews(input: &Path, out_dir: &Path) -> Result<Report> {
         let file = CsvFile::open(&path, false)?;
         let col = file.columns(COLUMNS)?;
         for (line, row) in file.rows() {
-            report.rows += 1;
-            let row = match row {
-                Ok(row) => row,
-                Err(why) => {
-                    report.skip(&path, line, why);
-                    continue;
-                }
+            let Some(row) = report.row(&path, line, row) else {
+                continue;
             };
             let review = match parse_row(&row, file.header.len(), &col, brazil) {
                 Ok(r) => r,

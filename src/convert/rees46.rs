@@ -41,13 +41,8 @@ pub fn events(input: &Path, out_dir: &Path) -> Result<Report> {
         let file = CsvFile::open(&path, false)?;
         let [c_time, c_type, c_product, c_code, c_price, c_session] = file.columns(COLUMNS)?;
         for (line, row) in file.rows() {
-            report.rows += 1;
-            let row = match row {
-                Ok(row) => row,
-                Err(why) => {
-                    report.skip(&path, line, why);
-                    continue;
-                }
+            let Some(row) = report.row(&path, line, row) else {
+                continue;
             };
             let time = row[c_time].trim();
             let Some(ts) = parse_time(time) else {

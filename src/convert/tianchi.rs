@@ -37,13 +37,8 @@ pub fn double12(input: &Path, out_dir: &Path) -> Result<Report> {
     // (user, hour) → the category of the user's first row in that hour.
     let mut active: HashMap<(u64, i64), String> = HashMap::new();
     for (line, row) in file.rows() {
-        report.rows += 1;
-        let row = match row {
-            Ok(row) => row,
-            Err(why) => {
-                report.skip(&path, line, why);
-                continue;
-            }
+        let Some(row) = report.row(&path, line, row) else {
+            continue;
         };
         let Ok(user) = row[c_user].trim().parse::<u64>() else {
             report.skip(&path, line, format!("user_id {:?}", &row[c_user]));

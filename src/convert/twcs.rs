@@ -55,13 +55,8 @@ pub fn conversations(input: &Path, out_dir: &Path) -> Result<Report> {
         let file = CsvFile::open(path, true)?;
         let [c_id, c_author, c_inbound, c_time, c_text, c_parent] = file.columns(COLUMNS)?;
         for (line, row) in file.rows() {
-            report.rows += 1;
-            let row = match row {
-                Ok(row) => row,
-                Err(why) => {
-                    report.skip(path, line, why);
-                    continue;
-                }
+            let Some(row) = report.row(path, line, row) else {
+                continue;
             };
             let Some(id) = parse_id(&row[c_id]) else {
                 report.skip(path, line, format!("tweet_id {:?}", &row[c_id]));

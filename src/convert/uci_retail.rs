@@ -56,13 +56,8 @@ pub fn online_retail(input: &Path, out_dir: &Path) -> Result<Report> {
     for path in input_files(input)? {
         let file = CsvFile::open(&path, false)?;
         for (line_no, row) in file.rows() {
-            report.rows += 1;
-            let row = match row {
-                Ok(row) => row,
-                Err(why) => {
-                    report.skip(&path, line_no, why);
-                    continue;
-                }
+            let Some(row) = report.row(&path, line_no, row) else {
+                continue;
             };
             let line = match parse_line(&row) {
                 Ok(line) => line,
