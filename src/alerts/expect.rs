@@ -143,7 +143,7 @@ fn merge_sparse<'c>(into: &mut Vec<Counters>, from: impl Iterator<Item = (DimId,
     }
 }
 
-pub type WindowMap = std::collections::HashMap<(Millis, Millis), std::sync::Arc<Slices>>;
+pub type WindowMap = rustc_hash::FxHashMap<(Millis, Millis), std::sync::Arc<Slices>>;
 
 /// Sums of the aligned regions of the series (`series::REGION_BUCKETS`: 10
 /// and 1,000 buckets), kept across evaluations: a window of hours is a few
