@@ -53,6 +53,7 @@ fn screen_ui(s: &ScreenArgs, status: Status) -> Result<Ui> {
         Lang::parse(&s.lang).with_context(|| format!("--lang {:?}: expected zh or en", s.lang))?;
     let mut ui = Ui::new(lang, status);
     ui.color = !s.no_color;
+    ui.report_path = s.report_out.clone();
     Ok(ui)
 }
 

@@ -111,6 +111,9 @@ pub struct ScreenArgs {
     /// No colours (also when NO_COLOR is set); symbols and labels stay.
     #[arg(long)]
     pub no_color: bool,
+    /// Where `R` on the screen writes the 复盘 (post-mortem, Markdown).
+    #[arg(long, value_name = "FILE", default_value = "复盘.md")]
+    pub report_out: PathBuf,
 }
 
 #[derive(Args)]

@@ -12,6 +12,7 @@ use std::fmt::Write;
 use chrono::{DateTime, FixedOffset};
 
 use crate::alerts::model::{AlertEvent, Tier, Transition};
+use crate::alerts::Engine;
 use crate::config::{Config, PhaseKind};
 use crate::figures::Figures;
 use crate::reference::{self, ServiceLevels};
@@ -142,6 +143,34 @@ impl Incident {
     }
 }
 
+/// The alerts an engine holds (open, and the last resolved ones), as
+/// incidents in order of opening: the 复盘 the screen writes.
+pub fn incidents_of(engine: &Engine) -> Vec<Incident> {
+    let mut out: Vec<Incident> = engine
+        .alerts()
+        .iter()
+        .map(|a| Incident {
+            id: a.id.clone(),
+            rule: a.rule.to_string(),
+            metric: a.metric.clone(),
+            scope: a
+                .scope
+                .0
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+            opened_at: a.opened_at,
+            max_tier: a.max_tier,
+            peaked_at: a.peaked_at(),
+            worst: a.worst(),
+            acked_at: a.acked_at,
+            resolved_at: a.resolved_at,
+        })
+        .collect();
+    out.sort_by(|a, b| (a.opened_at, &a.id).cmp(&(b.opened_at, &b.id)));
+    out
+}
+
 /// Group log lines into incidents, in order of opening. Lines of an alert
 /// whose `open` is not in the log (a log started mid-campaign) open it.
 pub fn incidents(lines: &[LogLine]) -> Vec<Incident> {
@@ -183,6 +212,8 @@ pub fn incidents(lines: &[LogLine]) -> Vec<Incident> {
 #[derive(Debug, Clone, PartialEq)]
 pub enum AlertSource {
     Replay,
+    /// The screen's own alerts, with the room's acks.
+    Screen,
     Log(String),
 }
 
@@ -318,6 +349,12 @@ impl Report<'_> {
                 .t(
                     "本次回放 (无人工确认, 确认用时为空)",
                     "this replay (nobody acked: no times to ack)",
+                )
+                .to_string(),
+            AlertSource::Screen => self
+                .t(
+                    "指挥屏 (含确认; 只保留最近的已恢复告警)",
+                    "the screen (acks included; only the latest resolved alerts are held)",
                 )
                 .to_string(),
             AlertSource::Log(path) => format!(

@@ -63,6 +63,8 @@ fn drill_into_an_alert_ack_it_and_quit_in_a_real_terminal() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let log = tmp.path().join("alerts.jsonl");
     let log_arg = log.to_str().expect("utf-8 temp path");
+    let report = tmp.path().join("复盘.md");
+    let report_arg = report.to_str().expect("utf-8 temp path");
     let mut app = PtyApp::spawn(
         Path::new(env!("CARGO_BIN_EXE_warroom")),
         &[
@@ -72,6 +74,8 @@ fn drill_into_an_alert_ack_it_and_quit_in_a_real_terminal() {
             "sample-data/warroom.toml",
             "--alerts-out",
             log_arg,
+            "--report-out",
+            report_arg,
             "--lang",
             "en",
         ],
@@ -147,6 +151,10 @@ fn drill_into_an_alert_ack_it_and_quit_in_a_real_terminal() {
     app.send(b"a");
     app.expect_text("the ack on the drill-down", "acked at", STEP);
 
+    // The room writes its 复盘 from the screen.
+    app.send(b"R");
+    app.expect_text("the report written", "post-mortem written", STEP);
+
     // A smaller window: the screen lays itself out again (the footer on
     // the new last row).
     app.resize(100, 30);
@@ -185,4 +193,21 @@ fn drill_into_an_alert_ack_it_and_quit_in_a_real_terminal() {
         .collect();
     assert_eq!(acks.len(), 1, "one ack line for {id}: {acks:#?}");
     assert_eq!(ts(&acks[0]["at"]), at, "{:#}", acks[0]);
+
+    // The 复盘 the screen wrote has the alert with its time to ack.
+    let text = std::fs::read_to_string(&report).expect("the report file");
+    let opened = log_lines(&log)
+        .into_iter()
+        .find(|l| l["alert_id"] == id.as_str() && l["transition"] == "open")
+        .map(|l| ts(&l["at"]))
+        .expect("its open line");
+    let minutes = (at - opened).num_minutes();
+    assert!((1..60).contains(&minutes), "{minutes}");
+    let row = text
+        .lines()
+        .find(|l| l.starts_with(&format!("| {id} |")))
+        .unwrap_or_else(|| panic!("{id} not in the report:\n{text}"));
+    let cells: Vec<&str> = row.trim_matches('|').split(" | ").map(str::trim).collect();
+    assert_eq!(cells[7], format!("{minutes}m"), "time to ack: {row}");
+    assert!(text.contains("the screen (acks included"), "{text}");
 }

@@ -62,6 +62,27 @@ pub struct Alert {
     pub timeline: Vec<TimelinePoint>,
 }
 
+impl Alert {
+    /// The figure and its expectation when the alert first reached its
+    /// highest tier (the last ones known if its timeline no longer has it).
+    pub fn worst(&self) -> (Option<f64>, Option<f64>) {
+        self.timeline
+            .iter()
+            .find(|p| p.tier == Some(self.max_tier))
+            .map_or((self.value, self.expected), |p| (p.value, p.expected))
+    }
+
+    /// When it first reached its highest tier.
+    pub fn peaked_at(&self) -> Millis {
+        self.transitions
+            .iter()
+            .find(|(_, t, tier)| {
+                *tier == self.max_tier && !matches!(t, Transition::Ack | Transition::Resolve)
+            })
+            .map_or(self.opened_at, |(at, _, _)| *at)
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 struct Track {
     open: Option<usize>,

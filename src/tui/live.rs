@@ -231,6 +231,12 @@ impl Driver for LiveDriver {
         }
     }
 
+    fn source_stats(&self) -> Option<warroom::source::SourceStats> {
+        self.reader
+            .as_ref()
+            .map(|r| r.stats.read().expect("stats lock").clone())
+    }
+
     fn finish(&mut self) -> Result<()> {
         self.batches = None;
         let summary = self.write_summary();
@@ -371,6 +377,10 @@ impl Driver for DemoDriver {
             Some(l) => l.command(c, lang),
             None => Ok(None),
         }
+    }
+
+    fn source_stats(&self) -> Option<warroom::source::SourceStats> {
+        self.live.as_ref().and_then(|l| l.source_stats())
     }
 
     fn finish(&mut self) -> Result<()> {

@@ -55,6 +55,10 @@ pub trait Driver {
     fn command(&mut self, c: &Command, lang: Lang) -> Result<Option<String>>;
     /// On the way out (after the terminal is restored): summary, threads.
     fn finish(&mut self) -> Result<()>;
+    /// What the reader has read so far (for the summary and the 复盘).
+    fn source_stats(&self) -> Option<warroom::source::SourceStats> {
+        None
+    }
     /// A handle its background threads call when they bring something for
     /// `pump` (the loop then pumps at once rather than after `wake_in`).
     fn set_waker(&mut self, _waker: Waker) {}
@@ -256,6 +260,9 @@ fn event_loop(
                     match cmd {
                         Some(Command::Quit) => return Ok(()),
                         Some(Command::Refilter) => {}
+                        Some(Command::WriteReport) => {
+                            ui.message = Some(write_report(driver, ui));
+                        }
                         Some(c) => {
                             if let Some(msg) = driver.command(&c, ui.lang)? {
                                 ui.message = Some(msg);
@@ -294,4 +301,36 @@ pub fn load_baseline_in_background(cfg: &Arc<Config>) -> Result<Receiver<Baselin
             let _ = tx.send(Baseline::load(&c));
         })?;
     Ok(rx)
+}
+
+/// Write the 复盘 of what the screen holds now; the footer's message. A few
+/// kilobytes, written like an ack's log line: at once, from the loop.
+fn write_report(driver: &dyn Driver, ui: &Ui) -> String {
+    use warroom::report::{self, AlertSource};
+    let lang = ui.lang;
+    let (Some(session), Some(stats)) = (driver.session(), driver.source_stats()) else {
+        return lang
+            .t("尚无数据, 未写复盘", "no data yet: nothing to write")
+            .into();
+    };
+    let text = report::render(
+        &session.summary(&stats),
+        &session.state.cfg,
+        &report::incidents_of(&session.engine),
+        &AlertSource::Screen,
+        lang,
+    );
+    let path = &ui.report_path;
+    match warroom::summary::write_atomic(path, &text) {
+        Ok(()) => format!(
+            "{} → {}",
+            lang.t("复盘已写入", "post-mortem written"),
+            path.display()
+        ),
+        Err(e) => format!(
+            "{} {}: {e}",
+            lang.t("复盘写入失败", "cannot write"),
+            path.display()
+        ),
+    }
 }

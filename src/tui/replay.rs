@@ -368,9 +368,15 @@ impl Driver for ReplayDriver {
                     None => format!("{id} {}", lang.t("无法确认", "cannot be acked")),
                 }));
             }
-            Command::Quit | Command::Refilter => {}
+            Command::Quit | Command::Refilter | Command::WriteReport => {}
         }
         Ok(None)
+    }
+
+    fn source_stats(&self) -> Option<SourceStats> {
+        self.stats
+            .as_ref()
+            .map(|s| s.read().expect("stats lock").clone())
     }
 
     fn finish(&mut self) -> Result<()> {

@@ -337,11 +337,7 @@ impl AlertRow {
         // A resolved alert's last figure is the one that cleared it (a 15 s
         // rate back at 100%); the 复盘 wants the figure at its worst tier.
         let (value, expected) = match a.resolved_at {
-            Some(_) => a
-                .timeline
-                .iter()
-                .find(|p| p.tier == Some(a.max_tier))
-                .map_or((a.value, a.expected), |p| (p.value, p.expected)),
+            Some(_) => a.worst(),
             None => (a.value, a.expected),
         };
         AlertRow {

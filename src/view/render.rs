@@ -713,6 +713,13 @@ pub fn help_lines(lang: Lang) -> Vec<(&'static str, &'static str)> {
         ("?", lang.t("显示/关闭帮助", "show / close this help")),
         ("q, Ctrl-C", lang.t("退出", "quit")),
         (
+            "R",
+            lang.t(
+                "写复盘 (Markdown, --report-out)",
+                "write the post-mortem (Markdown, --report-out)",
+            ),
+        ),
+        (
             "Tab / Shift-Tab",
             lang.t("下一个/上一个面板", "next / previous panel"),
         ),
@@ -789,15 +796,11 @@ pub fn help_lines(lang: Lang) -> Vec<(&'static str, &'static str)> {
             lang.t("回放: 跳到输入的时间", "replay: go to a typed time"),
         ),
         (
-            lang.t("鼠标单击", "click"),
+            lang.t("鼠标单击/双击", "click / double"),
             lang.t(
-                "点面板: 焦点; 点告警: 选中, 再点: 详情",
-                "focus a panel; select an alert, again: drill in",
+                "点面板: 焦点; 点告警: 选中, 再点或双击: 详情",
+                "focus a panel; select an alert; again or double: drill in",
             ),
-        ),
-        (
-            lang.t("鼠标双击", "double-click"),
-            lang.t("进入详情 (告警 / 面板)", "drill in (alert / panel)"),
         ),
         (
             lang.t("滚轮", "wheel"),

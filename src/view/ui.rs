@@ -209,6 +209,8 @@ pub enum Command {
     PrevTransition,
     /// The filter changed: rebuild the model.
     Refilter,
+    /// Write the 复盘 of what the screen holds now (`Ui::report_path`).
+    WriteReport,
 }
 
 /// The layout class of a terminal size.
@@ -259,6 +261,8 @@ pub struct Ui {
     pub size: (u16, u16),
     /// The last click's target and time, for double clicks.
     last_click: Option<(Target, u64)>,
+    /// Where `R` writes the 复盘.
+    pub report_path: std::path::PathBuf,
 }
 
 impl Ui {
@@ -278,6 +282,7 @@ impl Ui {
             status,
             size: (MIN_W, MIN_H),
             last_click: None,
+            report_path: "复盘.md".into(),
         }
     }
 
@@ -402,6 +407,7 @@ impl Ui {
         // Keys that mean the same everywhere.
         match key {
             Key::Char('q') => return Some(Command::Quit),
+            Key::Char('R') => return Some(Command::WriteReport),
             Key::Char('?') => {
                 self.help = true;
                 return None;
