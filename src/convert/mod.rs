@@ -124,8 +124,9 @@ impl Report {
         self.skipped += 1;
         if self.first_skipped.len() < SKIPS_KEPT {
             let name = file.file_name().unwrap_or(file.as_os_str());
-            self.first_skipped
-                .push(format!("{}:{line}: {why}", name.to_string_lossy()));
+            // Reasons quote the data: no control sequence reaches a terminal.
+            let text = format!("{}:{line}: {why}", name.to_string_lossy());
+            self.first_skipped.push(crate::view::text::clean(&text));
         }
     }
 }
@@ -378,6 +379,14 @@ pub fn input_files(input: &Path) -> Result<Vec<PathBuf>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn skip_reasons_quote_data_without_control_characters() {
+        let mut r = Report::default();
+        r.skip(Path::new("d/x.csv"), 7, "review \"a\u{1b}[31m\" again");
+        assert_eq!(r.first_skipped, ["x.csv:7: review \"a[31m\" again"]);
+        assert_eq!(r.skipped, 1);
+    }
 
     #[test]
     fn record_lines_are_physical_lines_with_crlf_and_quoted_newlines() {
