@@ -172,6 +172,7 @@ impl Engine {
         let dims_guard = state.dims.read().expect("dims lock");
         let dims: &crate::dims::Dims = &dims_guard;
         let trailing = i64::from(self.cfg.alerts.trailing_minutes.max(5)) * MINUTE;
+        let slices = rules::slices(dims);
         let roi_target = self
             .cfg
             .targets
@@ -233,6 +234,7 @@ impl Engine {
                 s,
                 open: &open,
                 roi_target,
+                slices: &slices,
             };
             let findings = rules::evaluate(&ctx);
             self.apply_findings(ri, def, findings, t, phase, out);

@@ -158,6 +158,9 @@ pub struct Ctx<'a> {
     pub s: &'a RuleSettings,
     pub open: &'a dyn Fn(&str, &Scope) -> Option<OpenInfo>,
     pub roi_target: f64,
+    /// The candidate slices (`slices`), built once per evaluation: every
+    /// rule that narrows reads them, and a campaign may have hundreds.
+    pub slices: &'a [(Sel, Scope)],
 }
 
 impl Ctx<'_> {
@@ -209,7 +212,7 @@ fn finding(
 }
 
 /// The candidate slices of a campaign: site, every channel, every category.
-fn slices(dims: &Dims) -> Vec<(Sel, Scope)> {
+pub fn slices(dims: &Dims) -> Vec<(Sel, Scope)> {
     let mut v = vec![(Sel::All, Scope::site())];
     for id in dims.channel.ids_by_name() {
         v.push((
@@ -729,14 +732,14 @@ fn feed_silent(ctx: &Ctx, metric: &str) -> bool {
 /// slices of the dimension where the anomaly concentrates.
 fn narrowed(ctx: &Ctx, metric: &str, judge: &Judge) -> Vec<Finding> {
     let mut judged: Vec<(Sel, Scope, Judged)> = Vec::new();
-    for (sel, scope) in slices(ctx.dims) {
-        let open = ctx.open_info(metric, &scope);
+    for (sel, scope) in ctx.slices {
+        let open = ctx.open_info(metric, scope);
         let (frozen, current) = (
             open.and_then(|o| o.frozen_expected),
             open.and_then(|o| o.tier),
         );
-        if let Some(j) = judge(ctx, sel, false, frozen, current) {
-            judged.push((sel, scope, j));
+        if let Some(j) = judge(ctx, *sel, false, frozen, current) {
+            judged.push((*sel, scope.clone(), j));
         }
     }
     let site = judged.iter().find(|(s, _, _)| *s == Sel::All).map(|x| x.2);
