@@ -32,6 +32,8 @@ const RESOLVED_KEPT: usize = 200;
 const MAX_CATCH_UP: i64 = 2_000;
 
 type Key = (usize, String, Scope);
+/// The candidate slices of an evaluation: site, channels, categories.
+type Slices = Vec<(expect::Sel, Scope)>;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct TimelinePoint {
@@ -103,6 +105,8 @@ pub struct Engine {
     baseline: Option<Arc<Baseline>>,
     next_eval: Option<Millis>,
     tracks: BTreeMap<Key, Track>,
+    /// The candidate slices and the dimension sizes they were built for.
+    slices: ((usize, usize), Arc<Slices>),
     /// Alerts by index; open ones are referenced from `tracks`.
     alerts: Vec<Alert>,
     next_id: u64,
@@ -128,6 +132,7 @@ impl Engine {
             baseline,
             next_eval: None,
             tracks: BTreeMap::new(),
+            slices: ((usize::MAX, 0), Arc::new(Vec::new())),
             alerts: Vec::new(),
             next_id: 1,
             counts: [0; 3],
@@ -172,7 +177,12 @@ impl Engine {
         let dims_guard = state.dims.read().expect("dims lock");
         let dims: &crate::dims::Dims = &dims_guard;
         let trailing = i64::from(self.cfg.alerts.trailing_minutes.max(5)) * MINUTE;
-        let slices = rules::slices(dims);
+        // The candidate slices change only when a new name arrives.
+        let names = (dims.channel.len(), dims.category.len());
+        if self.slices.0 != names {
+            self.slices = (names, Arc::new(rules::slices(dims)));
+        }
+        let slices = self.slices.1.clone();
         let roi_target = self
             .cfg
             .targets
@@ -212,14 +222,25 @@ impl Engine {
                 self.apply_findings(ri, def, Vec::new(), t, phase, out);
                 continue;
             }
-            let tracks = &self.tracks;
+            // This rule's pending and open alerts (a few), looked up by
+            // reference: the rules ask for every slice every minute.
             let alerts = &self.alerts;
-            let open = |metric: &str, scope: &Scope| -> Option<OpenInfo> {
-                let tr = tracks.get(&(ri, metric.to_string(), scope.clone()))?;
-                Some(OpenInfo {
-                    tier: tr.open.map(|i| alerts[i].tier).or(tr.pending_tier),
-                    frozen_expected: tr.frozen,
+            let mine: Vec<(&str, &Scope, OpenInfo)> = self
+                .tracks
+                .range((ri, String::new(), Scope::site())..)
+                .take_while(|((r, _, _), _)| *r == ri)
+                .map(|((_, metric, scope), tr)| {
+                    let info = OpenInfo {
+                        tier: tr.open.map(|i| alerts[i].tier).or(tr.pending_tier),
+                        frozen_expected: tr.frozen,
+                    };
+                    (metric.as_str(), scope, info)
                 })
+                .collect();
+            let open = |metric: &str, scope: &Scope| -> Option<OpenInfo> {
+                mine.iter()
+                    .find(|(m, s, _)| *m == metric && *s == scope)
+                    .map(|(_, _, info)| *info)
             };
             let ctx = Ctx {
                 windows: &windows,
