@@ -309,6 +309,12 @@ impl Report<'_> {
             .join(" ")
     }
 
+    /// A rule by its name in the report's language (its id if unknown).
+    fn rule_title(&self, rule: &str) -> String {
+        crate::alerts::settings::rule_words(rule)
+            .map_or(cell(rule), |(zh, en)| self.t(zh.title, en.title).into())
+    }
+
     fn tier(&self, t: Tier) -> &'static str {
         match self.lang {
             Lang::Zh => t.zh(),
@@ -773,8 +779,7 @@ impl Report<'_> {
                         i.time_to_ack().map_or("-".into(), dur),
                         i.duration()
                             .map_or(self.t("未恢复", "still open").into(), dur),
-                        crate::alerts::settings::rule_words(&i.rule)
-                            .map_or(cell(&i.rule), |(zh, en)| self.t(zh.title, en.title).into()),
+                        self.rule_title(&i.rule),
                     ],
                 );
             }
@@ -792,13 +797,15 @@ impl Report<'_> {
             }
             let list: Vec<String> = by_rule
                 .iter()
-                .map(|(r, n)| format!("{} ×{n}", cell(r)))
+                .map(|(r, n)| format!("{} ×{n}", self.rule_title(r)))
                 .collect();
             let _ = writeln!(
                 out,
-                "{} {}: {}\n",
-                self.tier(Tier::Notice),
-                self.t("(只到提醒) 按规则", "(notice only) by rule"),
+                "{}: {}\n",
+                self.t(
+                    "只到提醒的告警, 按规则",
+                    "Alerts that stayed notices, by rule"
+                ),
                 list.join(", ")
             );
         }
