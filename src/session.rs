@@ -69,6 +69,14 @@ impl Session {
         }
     }
 
+    /// About what a clone of this session allocates (a replay checkpoint):
+    /// the series, the order keys, and a fixed allowance for the rest.
+    /// `tests/checkpoint_bytes.rs` holds it to the measured allocation.
+    pub fn approx_bytes(&self) -> usize {
+        let s = &self.state;
+        s.series.approx_bytes() + s.order_keys() * 32 + (64 << 10)
+    }
+
     pub fn summary(&self, stats: &SourceStats) -> Summary {
         Summary::build(&self.state, stats, self.engine.counts)
     }

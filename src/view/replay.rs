@@ -559,8 +559,7 @@ impl Replay {
         if self.checkpoints.iter().any(|c| c.cell == cell) {
             return;
         }
-        let s = &self.session.state;
-        let bytes = s.series.approx_bytes() + s.order_keys() * 32 + (64 << 10);
+        let bytes = self.session.approx_bytes();
         let cp = Checkpoint {
             pos: self.pos,
             cell,
