@@ -156,6 +156,16 @@ impl Recording {
         self.records.push((ts_ms, kind.to_owned(), fields));
     }
 
+    /// A `traffic` record: `count` people entering funnel stage `stage`
+    /// (an index into `STAGES`), in a category if there is one.
+    pub fn push_traffic(&mut self, ts_ms: i64, stage: usize, count: u64, category: Option<&str>) {
+        let mut fields = serde_json::json!({ "stage": STAGES[stage], "count": count });
+        if let Some(c) = category {
+            fields["category"] = c.into();
+        }
+        self.push(ts_ms, "traffic", fields);
+    }
+
     /// Write `out_dir/campaign/<name>.jsonl` and, unless there is one,
     /// `out_dir/warroom.toml`; fill the report's output figures.
     pub fn finish(

@@ -8,7 +8,7 @@ use std::path::Path;
 use anyhow::{bail, Result};
 use chrono::{FixedOffset, NaiveDateTime};
 
-use super::{input_files, CsvFile, Format, Recording, Report, STAGES};
+use super::{input_files, CsvFile, Format, Recording, Report};
 
 /// The columns the mapping reads, looked up by name in the header.
 const COLUMNS: [&str; 6] = [
@@ -110,11 +110,7 @@ pub fn events(input: &Path, out_dir: &Path) -> Result<Report> {
         bail!("{} has no rows", input.display());
     }
     for ((minute, category, stage), n) in counts {
-        let mut fields = serde_json::json!({ "stage": STAGES[stage], "count": n });
-        if let Some(c) = category {
-            fields["category"] = c.into();
-        }
-        rec.push(minute, "traffic", fields);
+        rec.push_traffic(minute, stage, n, category.as_deref());
     }
     rec.finish(out_dir, Format::Rees46, "REES46 2019-10", &mut report)?;
     Ok(report)

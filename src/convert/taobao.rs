@@ -8,7 +8,7 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use chrono::FixedOffset;
 
-use super::{input_files, Format, Recording, Report, STAGES};
+use super::{input_files, Format, Recording, Report};
 
 /// A user's first event after this long idle counts as a new visit.
 pub const VISIT_IDLE_SECS: i64 = 30 * 60;
@@ -80,11 +80,7 @@ pub fn user_behavior(input: &Path, out_dir: &Path) -> Result<Report> {
     let china = FixedOffset::east_opt(8 * 3600).expect("valid offset");
     let mut rec = Recording::new(china);
     for ((minute, cat, stage), n) in counts {
-        rec.push(
-            minute * 1000,
-            "traffic",
-            serde_json::json!({ "stage": STAGES[stage], "count": n, "category": cat }),
-        );
+        rec.push_traffic(minute * 1000, stage, n, Some(&cat));
     }
     rec.finish(
         out_dir,

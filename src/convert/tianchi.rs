@@ -8,7 +8,7 @@ use std::path::Path;
 use anyhow::{bail, Result};
 use chrono::{FixedOffset, NaiveDate, TimeZone};
 
-use super::{CsvFile, Format, Recording, Report, STAGES};
+use super::{CsvFile, Format, Recording, Report};
 
 /// The file read when the input is the data set's directory (the other file,
 /// `sample_item_info.csv`, has no events).
@@ -81,11 +81,7 @@ pub fn double12(input: &Path, out_dir: &Path) -> Result<Report> {
     }
     let mut rec = Recording::new(china);
     for ((hour, cat, stage), n) in counts {
-        rec.push(
-            hour,
-            "traffic",
-            serde_json::json!({ "stage": STAGES[stage], "count": n, "category": cat }),
-        );
+        rec.push_traffic(hour, stage, n, Some(&cat));
     }
     rec.finish(
         out_dir,
