@@ -767,8 +767,11 @@ pub fn parse_goto(input: &str, now: Option<Millis>, tz: FixedOffset) -> Option<M
     };
     let (date, t) = match s.split_once(' ') {
         Some((d, t)) => {
+            // A full date, or month-day in the year of the screen's time.
             let year = today.map_or(2026, |d| d.year());
-            let date = NaiveDate::parse_from_str(&format!("{year}-{d}"), "%Y-%m-%d").ok()?;
+            let date = NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                .or_else(|_| NaiveDate::parse_from_str(&format!("{year}-{d}"), "%Y-%m-%d"))
+                .ok()?;
             (date, time(t.trim())?)
         }
         None => (today?, time(s)?),
@@ -805,6 +808,11 @@ mod tests {
         assert_eq!(
             parse_goto("2026-11-10T12:00:00+08:00", now, tz),
             at("2026-11-10T12:00:00+08:00")
+        );
+        // A full date without seconds, in another year (a recording of 2011).
+        assert_eq!(
+            parse_goto("2011-12-09 10:00", now, tz),
+            at("2011-12-09T10:00:00+08:00")
         );
         assert_eq!(parse_goto("soon", now, tz), None);
         assert_eq!(parse_goto("+5x", now, tz), None);
