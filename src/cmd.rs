@@ -332,14 +332,18 @@ pub fn snapshot(a: SnapshotArgs) -> Result<()> {
                 .iter()
                 .map(|a| a.id.as_str())
                 .collect();
+            // A transition logged at T is judged once the room has waited
+            // `settle_seconds` for late lines: say so, it is the usual miss.
             bail!(
-                "no alert {id} at {}: alerts then are {}",
+                "no alert {id} at {}: alerts then are {} (an alert the log says opened at T \
+                 is on the screen from T + {} s, when the minute is judged)",
                 a.at,
                 if ids.is_empty() {
                     "none".to_string()
                 } else {
                     ids.join(", ")
-                }
+                },
+                cfg.alerts.settle_seconds
             );
         }
     }
