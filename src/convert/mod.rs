@@ -176,6 +176,8 @@ impl Recording {
         report: &mut Report,
     ) -> Result<()> {
         self.records.sort_by_key(|(ts, _, _)| *ts);
+        let times: Vec<i64> = self.records.iter().map(|r| r.0).collect();
+        let span = core_span(&times);
         let dir = out_dir.join("campaign");
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create {}", dir.display()))?;
@@ -211,7 +213,10 @@ impl Recording {
         out.flush()
             .with_context(|| format!("cannot write {}", path.display()))?;
         report.recording = path;
-        report.config = self.write_config(out_dir, campaign, report)?;
+        report.config = match span {
+            Some(span) => self.write_config(out_dir, campaign, span)?,
+            None => None,
+        };
         Ok(())
     }
 
@@ -228,17 +233,19 @@ impl Recording {
     }
 
     /// A starting config: the data set's timezone and one 爆发 phase from the
-    /// first record's day to the day after the last, so every rule runs.
+    /// day of the span's start to the day after its end, so every rule runs.
     fn write_config(
         &self,
         out_dir: &Path,
         campaign: &str,
-        report: &Report,
+        span: CoreSpan,
     ) -> Result<Option<PathBuf>> {
         let path = out_dir.join("warroom.toml");
-        let (Some(first), Some(last)) = (report.first_ts, report.last_ts) else {
-            return Ok(None);
-        };
+        let CoreSpan {
+            first,
+            last,
+            outside,
+        } = span;
         if path.exists() {
             return Ok(None);
         }
@@ -250,10 +257,19 @@ impl Recording {
             let t = if after { t.succ_opt().unwrap_or(t) } else { t };
             Ok(format!("{t}T00:00:00{}", self.tz))
         };
+        let stray = if outside > 0 {
+            format!(
+                "# {outside} records with stray times, far from the rest, are left\n\
+                 # outside the phase: they count in the totals only.\n"
+            )
+        } else {
+            String::new()
+        };
         let text = format!(
             "# Written by `warroom convert`: the data set's timezone and one 爆发\n\
              # phase over its span, so every rule runs. Edit the phases (and add\n\
              # targets, a budget or a baseline) to match what the data was.\n\
+             {stray}\
              [campaign]\n\
              name = {name}\n\
              timezone = \"{tz}\"\n\n\
@@ -269,6 +285,51 @@ impl Recording {
         std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
         Ok(Some(path))
     }
+}
+
+/// The span a starting config's phase covers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct CoreSpan {
+    first: i64,
+    last: i64,
+    /// Records outside it.
+    outside: usize,
+}
+
+/// The span of the records' times (sorted) without stray ones. The middle
+/// 99% of the records is the core; an end whose last 0.5% reaches further
+/// from the core than the core is long holds strays (a 2011 tweet in a
+/// 2017 corpus) that would stretch the phase over years, and is cut back
+/// to the core.
+fn core_span(ts: &[i64]) -> Option<CoreSpan> {
+    let n = ts.len();
+    let cut = n / 200;
+    let (lo, hi) = (*ts.get(cut)?, ts[n - 1 - cut]);
+    let core = hi - lo;
+    // A stray end is cut at its gap nearest the core that is wider than a
+    // tenth of the core (else its widest): strays thin out towards the core.
+    let gap = |k: &usize| ts[*k] - ts[*k - 1];
+    let wide = |k: &usize| gap(k) > core / 10;
+    let start = match ts[0] < lo - core {
+        true => (1..=cut)
+            .rev()
+            .find(wide)
+            .or_else(|| (1..=cut).max_by_key(gap))
+            .unwrap_or(cut),
+        false => 0,
+    };
+    let end = match ts[n - 1] > hi + core {
+        true => (n - cut..n)
+            .find(wide)
+            .or_else(|| (n - cut..n).max_by_key(gap))
+            .map_or(n - 1 - cut, |k| k - 1),
+        false => n - 1,
+    };
+    Some(CoreSpan {
+        first: ts[start],
+        last: ts[end],
+        outside: start + (n - 1 - end),
+    })
 }
 
 fn toml_string(s: &str) -> String {
@@ -389,6 +450,24 @@ pub fn input_files(input: &Path) -> Result<Vec<PathBuf>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stray_record_years_away_does_not_stretch_the_phase() {
+        let day = 86_400_000;
+        // Two months of records, one a day, and one stray six years before.
+        let mut ts: Vec<i64> = (0..600).map(|i| 2_000 * day + i * day / 10).collect();
+        ts.insert(0, 2_000 * day - 6 * 365 * day);
+        let span = core_span(&ts).unwrap();
+        assert_eq!((span.first, span.last, span.outside), (ts[1], ts[600], 1));
+        // And one years after.
+        ts.push(ts[600] + 6 * 365 * day);
+        let span = core_span(&ts).unwrap();
+        assert_eq!((span.first, span.last, span.outside), (ts[1], ts[600], 2));
+        // Without strays the span is the records' own, to the last one.
+        let even: Vec<i64> = (0..600).map(|i| i * day / 10).collect();
+        let span = core_span(&even).unwrap();
+        assert_eq!((span.first, span.last, span.outside), (0, even[599], 0));
+    }
 
     #[test]
     fn skip_reasons_quote_data_without_control_characters() {
