@@ -612,6 +612,18 @@ impl Report<'_> {
                 "4. Funnel against the reference rates"
             )
         );
+        let t = &self.s.totals;
+        if t.visit + t.view + t.cart + t.order + t.pay == 0 {
+            let _ = writeln!(
+                out,
+                "{}\n",
+                self.t(
+                    "数据中没有流量 (traffic) 记录。",
+                    "The data has no traffic records."
+                )
+            );
+            return;
+        }
         let burst = self.burst();
         let mut cols = vec![self.t("环节", "step").to_string()];
         if let Some((name, _)) = &burst {
@@ -659,6 +671,17 @@ impl Report<'_> {
             "## {}\n",
             self.t("5. 客服服务水平", "5. Customer service levels")
         );
+        if self.s.totals.cs_sessions == 0 && self.s.totals.cs_first_replies == 0 {
+            let _ = writeln!(
+                out,
+                "{}\n",
+                self.t(
+                    "数据中没有客服 (cs) 记录。",
+                    "The data has no customer-service records."
+                )
+            );
+            return;
+        }
         let burst = self.burst();
         let mut cols = vec![self.t("指标", "figure").to_string()];
         if let Some((name, _)) = &burst {

@@ -291,3 +291,47 @@ fn the_sample_report_reads_as_before() {
     let (_, _, _, text) = sample();
     insta::assert_snapshot!("report_sample_en", text);
 }
+
+/// A recording of orders only (a shop's invoices): the funnel and CS
+/// sections say there is nothing to judge instead of a table of dashes.
+#[test]
+fn sections_without_their_data_say_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let rec = tmp.path().join("campaign");
+    std::fs::create_dir_all(&rec).unwrap();
+    let lines: String = (0..30)
+        .map(|i| {
+            format!(
+                "{{\"ts\":\"2026-11-11T10:{i:02}:00+08:00\",\"kind\":\"order\",\"order_id\":\"O{i}\",\"amount\":{}.5}}\n",
+                100 + i
+            )
+        })
+        .collect();
+    std::fs::write(rec.join("orders.jsonl"), lines).unwrap();
+    let cfg = tmp.path().join("warroom.toml");
+    std::fs::write(
+        &cfg,
+        "[campaign]\nname = \"shop\"\ntimezone = \"+08:00\"\n[[phase]]\nname = \"爆发\"\nstart = \"2026-11-11T00:00:00+08:00\"\nend = \"2026-11-12T00:00:00+08:00\"\n",
+    )
+    .unwrap();
+    let run = Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(["report", rec.to_str().unwrap(), "--lang", "en"])
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let text = String::from_utf8(run.stdout).unwrap();
+    assert!(text.contains("The data has no traffic records."), "{text}");
+    assert!(
+        text.contains("The data has no customer-service records."),
+        "{text}"
+    );
+    assert!(!text.contains("| visit→view |"), "{text}");
+    // The orders are there: 30 of them, GMV 30 × 100.5 + Σ i = 3,450.
+    let phases = table(&text, "## 2.");
+    assert_eq!(phases[0][3], "30", "{phases:?}");
+    assert_eq!(phases[0][2], "¥3,450", "{phases:?}");
+}
