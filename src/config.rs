@@ -477,10 +477,10 @@ impl Config {
 
     /// Effective settings of a rule: its defaults with the config's overrides.
     pub fn rule_settings(&self, name: &str) -> Option<RuleSettings> {
-        let def = rule_defs().into_iter().find(|d| d.name == name)?;
+        let def = rule_defs().iter().find(|d| d.name == name)?;
         Some(match self.alerts.rules.get(name) {
             Some(o) => o.apply(&def.defaults),
-            None => def.defaults,
+            None => def.defaults.clone(),
         })
     }
 

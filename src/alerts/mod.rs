@@ -100,7 +100,7 @@ struct Track {
 #[derive(Clone)]
 pub struct Engine {
     cfg: Arc<Config>,
-    defs: Arc<Vec<RuleDef>>,
+    defs: &'static [RuleDef],
     settings: Vec<RuleSettings>,
     baseline: Option<Arc<Baseline>>,
     next_eval: Option<Millis>,
@@ -127,7 +127,7 @@ impl Engine {
             .collect();
         Engine {
             cfg,
-            defs: Arc::new(defs),
+            defs,
             settings,
             baseline,
             next_eval: None,
@@ -188,7 +188,7 @@ impl Engine {
             .targets
             .roi
             .unwrap_or(crate::reference::DEFAULT_ROI_TARGET);
-        let defs = self.defs.clone();
+        let defs = self.defs;
         let windows =
             expect::WindowCache::with_blocks(&state.series, std::mem::take(&mut self.blocks));
         let baseline = self.baseline.clone();

@@ -114,17 +114,20 @@ fn s(
 
 /// A rule's words by its name (the alert log's `rule`): Chinese, English.
 pub fn rule_words(name: &str) -> Option<(RuleWords, RuleWords)> {
-    static WORDS: std::sync::OnceLock<Vec<(&'static str, RuleWords, RuleWords)>> =
-        std::sync::OnceLock::new();
-    WORDS
-        .get_or_init(|| rule_defs().iter().map(|d| (d.name, d.zh, d.en)).collect())
+    rule_defs()
         .iter()
-        .find(|(n, _, _)| *n == name)
-        .map(|(_, zh, en)| (*zh, *en))
+        .find(|d| d.name == name)
+        .map(|d| (d.zh, d.en))
 }
 
-/// Every rule the engine has, in evaluation order.
-pub fn rule_defs() -> Vec<RuleDef> {
+/// Every rule the engine has, in evaluation order. Built once: the screen
+/// asks for rule names and settings on every frame.
+pub fn rule_defs() -> &'static [RuleDef] {
+    static DEFS: std::sync::OnceLock<Vec<RuleDef>> = std::sync::OnceLock::new();
+    DEFS.get_or_init(build_rule_defs)
+}
+
+fn build_rule_defs() -> Vec<RuleDef> {
     use Direction::*;
     use Panel::*;
     let quiet: &[&str] = &["*"];
@@ -370,7 +373,7 @@ mod tests {
     #[test]
     fn every_rule_has_its_words_in_both_languages() {
         let defs = rule_defs();
-        for d in &defs {
+        for d in defs {
             for (lang, w) in [("zh", &d.zh), ("en", &d.en)] {
                 assert!(
                     !w.title.is_empty() && !w.about.is_empty(),
