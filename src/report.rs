@@ -246,6 +246,11 @@ pub fn render(
     out
 }
 
+/// A figure of a phase, shown as text.
+type Get<'a> = Box<dyn Fn(&Figures) -> String + 'a>;
+/// A line of a `burst_table`: its name, its figure, its reference.
+type Line<'a> = (String, Get<'a>, String);
+
 struct Report<'a> {
     s: &'a Summary,
     cfg: &'a Config,
@@ -624,37 +629,29 @@ impl Report<'_> {
             );
             return;
         }
-        let burst = self.burst();
-        let mut cols = vec![self.t("环节", "step").to_string()];
-        if let Some((name, _)) = &burst {
-            cols.push(cell(name));
-        }
-        cols.push(self.t("全程", "whole run").into());
-        cols.push(self.t("参考", "reference").into());
-        header(out, &cols.iter().map(String::as_str).collect::<Vec<_>>());
-        for (from, to, reference) in funnel_steps() {
-            let name = format!(
-                "{}→{}",
-                text::stage(self.lang, from),
-                text::stage(self.lang, to)
-            );
-            let rate = |f: &Figures| {
-                let s = [f.visit, f.view, f.cart, f.order, f.pay];
-                ratio(s[to] as f64, s[from] as f64)
-            };
-            let shown = |f: &Figures| {
-                let r = rate(f);
-                let low = r.is_some_and(|x| x < reference);
-                format!("{}{}", pct(r), if low { " ↓" } else { "" })
-            };
-            let mut cells = vec![name];
-            if let Some((_, f)) = &burst {
-                cells.push(shown(f));
-            }
-            cells.push(shown(&self.s.totals));
-            cells.push(pct(Some(reference)));
-            row(out, &cells);
-        }
+        let lines: Vec<Line> = funnel_steps()
+            .into_iter()
+            .map(|(from, to, reference)| {
+                let name = format!(
+                    "{}→{}",
+                    text::stage(self.lang, from),
+                    text::stage(self.lang, to)
+                );
+                let shown: Get = Box::new(move |f: &Figures| {
+                    let s = [f.visit, f.view, f.cart, f.order, f.pay];
+                    let r = ratio(s[to] as f64, s[from] as f64);
+                    let low = r.is_some_and(|x| x < reference);
+                    format!("{}{}", pct(r), if low { " ↓" } else { "" })
+                });
+                (name, shown, pct(Some(reference)))
+            })
+            .collect();
+        self.burst_table(
+            out,
+            self.t("环节", "step"),
+            self.t("参考", "reference"),
+            lines,
+        );
         let _ = writeln!(
             out,
             "\n{}\n",
@@ -682,19 +679,8 @@ impl Report<'_> {
             );
             return;
         }
-        let burst = self.burst();
-        let mut cols = vec![self.t("指标", "figure").to_string()];
-        if let Some((name, _)) = &burst {
-            cols.push(cell(name));
-        }
-        cols.push(self.t("全程", "whole run").into());
-        cols.push(self.t("标准", "standard").into());
-        header(out, &cols.iter().map(String::as_str).collect::<Vec<_>>());
         let sla = ServiceLevels::of(self.cfg);
-        let floor =
-            |x: Option<f64>, at: f64, show: fn(Option<f64>) -> String| mark_floor(x, at, show);
         let two = |x: Option<f64>| text::num(x, 2);
-        type Get<'a> = Box<dyn Fn(&Figures) -> String + 'a>;
         let lines: [(&str, &str, Get, String); 5] = [
             (
                 "会话数",
@@ -705,19 +691,19 @@ impl Report<'_> {
             (
                 "15秒响应率",
                 "15 s response",
-                Box::new(|f| floor(f.cs_response_15s, sla.response_15s, pct)),
+                Box::new(|f| mark_floor(f.cs_response_15s, sla.response_15s, pct)),
                 format!("≥ {}", pct(Some(sla.response_15s))),
             ),
             (
                 "首次解决率",
                 "first-contact resolution",
-                Box::new(|f| floor(f.cs_fcr, sla.fcr, pct)),
+                Box::new(|f| mark_floor(f.cs_fcr, sla.fcr, pct)),
                 format!("≥ {}", pct(Some(sla.fcr))),
             ),
             (
                 "满意度",
                 "satisfaction",
-                Box::new(|f| floor(f.cs_satisfaction, sla.satisfaction, two)),
+                Box::new(|f| mark_floor(f.cs_satisfaction, sla.satisfaction, two)),
                 format!("≥ {}", sla.satisfaction),
             ),
             (
@@ -727,16 +713,39 @@ impl Report<'_> {
                 String::new(),
             ),
         ];
-        for (zh, en, get, standard) in lines {
-            let mut cells = vec![self.t(zh, en).to_string()];
+        let lines: Vec<Line> = lines
+            .into_iter()
+            .map(|(zh, en, get, standard)| (self.t(zh, en).to_string(), get, standard))
+            .collect();
+        self.burst_table(
+            out,
+            self.t("指标", "figure"),
+            self.t("标准", "standard"),
+            lines,
+        );
+        out.push('\n');
+    }
+
+    /// A table of figures in the 爆发 phase (when the config has one) and
+    /// over the whole run, each line ending with its reference.
+    fn burst_table(&self, out: &mut String, first: &str, last: &str, lines: Vec<Line>) {
+        let burst = self.burst();
+        let mut cols = vec![first.to_string()];
+        if let Some((name, _)) = &burst {
+            cols.push(cell(name));
+        }
+        cols.push(self.t("全程", "whole run").into());
+        cols.push(last.into());
+        header(out, &cols.iter().map(String::as_str).collect::<Vec<_>>());
+        for (name, get, reference) in lines {
+            let mut cells = vec![name];
             if let Some((_, f)) = &burst {
                 cells.push(get(f));
             }
             cells.push(get(&self.s.totals));
-            cells.push(standard);
+            cells.push(reference);
             row(out, &cells);
         }
-        out.push('\n');
     }
 
     fn timeline(&self, out: &mut String) {
