@@ -566,29 +566,31 @@ total = 1000
         }
     }
 
-    fn run(st: &State, base: Option<&Baseline>, at: At) -> PhaseBudget {
+    /// Phase 0's budget at `at` from the given spend sums of the campaign
+    /// and of the baseline.
+    fn phase_with<'a, S: SpendSums>(
+        st: &'a State,
+        base: Option<&'a Baseline>,
+        at: At,
+        sums: impl Fn(&'a Series) -> S,
+    ) -> PhaseBudget {
         let dims = st.dims.read().unwrap().clone();
-        let ours = SeriesSpend(&st.series);
-        let theirs = base.map(|b| SeriesSpend(&b.state.series));
-        let plain = Inputs {
+        let ours = sums(&st.series);
+        let theirs = base.map(|b| sums(&b.state.series));
+        Inputs {
             cfg: &st.cfg,
             dims: &dims,
             sums: &ours,
             baseline: base.zip(theirs.as_ref()),
             window: rule_window(&st.cfg),
         }
-        .phase(0, at);
+        .phase(0, at)
+    }
+
+    fn run(st: &State, base: Option<&Baseline>, at: At) -> PhaseBudget {
+        let plain = phase_with(st, base, at, SeriesSpend);
         // The alert rule's cached windows give the very same figures.
-        let ours = WindowCache::new(&st.series);
-        let theirs = base.map(|b| WindowCache::new(&b.state.series));
-        let cached = Inputs {
-            cfg: &st.cfg,
-            dims: &dims,
-            sums: &ours,
-            baseline: base.zip(theirs.as_ref()),
-            window: rule_window(&st.cfg),
-        }
-        .phase(0, at);
+        let cached = phase_with(st, base, at, WindowCache::new);
         assert_eq!(plain, cached);
         plain
     }
