@@ -44,7 +44,11 @@ impl Counters {
     /// its session for the first time (see `state::SessionTags`).
     pub fn add(&mut self, rec: &Record, new_session_tags: u64) {
         match &rec.body {
-            Body::Traffic { stage, count } => self.stages[*stage as usize] += count,
+            // Sums saturate: a hostile file must not wrap a figure around.
+            Body::Traffic { stage, count } => {
+                let s = &mut self.stages[*stage as usize];
+                *s = s.saturating_add(*count);
+            }
             Body::Order {
                 amount,
                 refunded,
@@ -52,10 +56,10 @@ impl Counters {
                 ..
             } => {
                 if *refunded {
-                    self.refund_amount += amount;
+                    self.refund_amount = self.refund_amount.saturating_add(*amount);
                     self.refunds += 1;
                 } else {
-                    self.gmv += amount;
+                    self.gmv = self.gmv.saturating_add(*amount);
                     self.orders += 1;
                     match customer {
                         Customer::New => self.new_customers += 1,
@@ -64,7 +68,7 @@ impl Counters {
                     }
                 }
             }
-            Body::Spend { amount, .. } => self.spend += amount,
+            Body::Spend { amount, .. } => self.spend = self.spend.saturating_add(*amount),
             Body::Cs {
                 event,
                 wait_s,
@@ -109,15 +113,15 @@ impl Counters {
 
     pub fn merge(&mut self, o: &Counters) {
         for i in 0..5 {
-            self.stages[i] += o.stages[i];
+            self.stages[i] = self.stages[i].saturating_add(o.stages[i]);
         }
-        self.gmv += o.gmv;
+        self.gmv = self.gmv.saturating_add(o.gmv);
         self.orders += o.orders;
         self.new_customers += o.new_customers;
         self.returning_customers += o.returning_customers;
-        self.refund_amount += o.refund_amount;
+        self.refund_amount = self.refund_amount.saturating_add(o.refund_amount);
         self.refunds += o.refunds;
-        self.spend += o.spend;
+        self.spend = self.spend.saturating_add(o.spend);
         self.cs_sessions += o.cs_sessions;
         self.cs_first_replies += o.cs_first_replies;
         self.cs_fast_replies += o.cs_fast_replies;
@@ -284,4 +288,45 @@ pub struct Figures {
     pub cs_escalations: u64,
     pub cs_refund_tagged: u64,
     pub cs_bad_review_tagged: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::Stage;
+
+    fn rec(body: Body) -> Record {
+        Record {
+            ts: 0,
+            file: 0,
+            late: false,
+            channel: 0,
+            category: 0,
+            body,
+        }
+    }
+
+    /// A hostile file of maximal counts and amounts pins the sums at their
+    /// ceiling instead of wrapping them round to small or negative figures.
+    #[test]
+    fn sums_saturate_instead_of_wrapping() {
+        let mut c = Counters::default();
+        let visits = rec(Body::Traffic {
+            stage: Stage::Visit,
+            count: u64::MAX / 2 + 1,
+        });
+        let spend = rec(Body::Spend {
+            item: 1,
+            amount: Money::MAX / 2 + 1,
+        });
+        for _ in 0..3 {
+            c.add(&visits, 0);
+            c.add(&spend, 0);
+        }
+        assert_eq!(c.stages[0], u64::MAX);
+        assert_eq!(c.spend, Money::MAX);
+        let mut d = c;
+        d.merge(&c);
+        assert_eq!((d.stages[0], d.spend), (u64::MAX, Money::MAX));
+    }
 }

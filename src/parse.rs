@@ -17,6 +17,9 @@ use crate::dims::{DimId, Dims};
 use crate::record::{money_from_yuan, Body, CsEvent, Customer, Kind, Record, Stage, TagSet};
 use crate::time::{parse_ts_str, Millis};
 
+/// Largest `count` of a traffic record (a trillion).
+pub const MAX_COUNT: u64 = 1_000_000_000_000;
+
 /// What one line turned into.
 #[derive(Debug)]
 pub enum Parsed {
@@ -599,10 +602,13 @@ impl LineParser {
                 let st = required(&raw.stage, "stage")?;
                 let stage = Stage::parse(st)
                     .ok_or_else(|| format!("stage {st:?}: expected visit|view|cart|order|pay"))?;
-                Body::Traffic {
-                    stage,
-                    count: raw.count.unwrap_or(1),
+                // A trillion people in one record is a broken producer, and
+                // sums of such counts would overflow.
+                let count = raw.count.unwrap_or(1);
+                if count > MAX_COUNT {
+                    return Err(format!("count {count}: out of range"));
                 }
+                Body::Traffic { stage, count }
             }
             Kind::Order => {
                 let id = required(&raw.order_id, "order_id")?;
@@ -913,6 +919,10 @@ mod tests {
             (
                 r#"{"ts":"2026-11-11T20:00:00+08:00","kind":"traffic","stage":"visit","count":"7"}"#,
                 "invalid JSON",
+            ),
+            (
+                r#"{"ts":"2026-11-11T20:00:00+08:00","kind":"traffic","stage":"visit","count":18446744073709551615}"#,
+                "count 18446744073709551615: out of range",
             ),
             (
                 r#"{"ts":"2026-11-11T20:00:00+08:00","kind":"order","amount":5}"#,

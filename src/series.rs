@@ -182,7 +182,10 @@ impl Series {
             bucket.by_category.entry(rec.category).0.add(rec, tags);
         }
         match &rec.body {
-            Body::Spend { item, amount } => *bucket.spend_by_item.entry(*item).0 += amount,
+            Body::Spend { item, amount } => {
+                let s = bucket.spend_by_item.entry(*item).0;
+                *s = s.saturating_add(*amount);
+            }
             Body::Metric { name, value } => {
                 let (agg, new) = bucket.metrics.entry(*name);
                 agg.add(*value);

@@ -238,9 +238,9 @@ impl State {
                 }
                 let line = &mut self.item_spend[i];
                 if let Some(p) = phase {
-                    line[p] += amount;
+                    line[p] = line[p].saturating_add(*amount);
                 }
-                line[columns - 1] += amount;
+                line[columns - 1] = line[columns - 1].saturating_add(*amount);
             }
             Body::Traffic { .. } => {}
         }
